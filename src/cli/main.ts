@@ -1,0 +1,116 @@
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config.js';
+import type { ConfigOverrides } from '../config.js';
+import { ensureFirstStart } from '../core/bootstrap.js';
+import { createLethe } from '../main.js';
+import { createLogger } from '../logger.js';
+import { migrateToLatest, openDatabase } from '../store/database.js';
+import { startServer } from '../http/server.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface CommonFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+}
+
+const common = (command: Command): Command =>
+  command
+    .addOption(new Option('--data-dir <dir>', 'data folder: SQLite file and secret').env('LETHE_DATA_DIR'))
+    .addOption(new Option('--database-url <url>', 'postgres://… (unset: SQLite in the data folder)').env('DATABASE_URL'))
+    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'));
+
+const overridesOf = (flags: CommonFlags): ConfigOverrides => ({
+  dataDir: flags.dataDir,
+  databaseUrl: flags.databaseUrl,
+  logLevel: flags.logLevel,
+});
+
+/** Prints a failure without a stack for known problems; exits non-zero. */
+function fail(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`lethe: ${message}\n`);
+  process.exit(1);
+}
+
+const program = new Command('lethe').description('Lethe: a contact store whose centre is deletion').version(pkg.version);
+
+common(program.command('serve').description('start the HTTP API (and, by default, the operations worker)'))
+  .addOption(new Option('--port <port>', 'port to listen on').env('PORT'))
+  .addOption(new Option('--host <host>', 'address to bind').env('HOST'))
+  .addOption(new Option('--admin-key <key>', 'on first start, make this value the admin key').env('LETHE_ADMIN_KEY'))
+  .addOption(new Option('--no-worker', 'do not run the operations worker in this process'))
+  .action(async (flags: CommonFlags & { port?: string; host?: string; adminKey?: string; worker?: boolean }) => {
+    const config = loadConfig({ ...overridesOf(flags), port: flags.port, host: flags.host, adminKey: flags.adminKey, embeddedWorker: flags.worker === false ? false : undefined });
+    await startServer(config, pkg.version).catch(fail);
+  });
+
+common(program.command('migrate').description('bring the database schema up to date')).action(async (flags: CommonFlags) => {
+  const config = loadConfig(overridesOf(flags));
+  const handle = openDatabase({ url: config.databaseUrl });
+  try {
+    const applied = await migrateToLatest(handle.db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+  } catch (error) {
+    fail(error);
+  } finally {
+    await handle.close();
+  }
+});
+
+const accounts = program.command('accounts').description('manage accounts');
+common(accounts.command('create').description('create a top-level account, or a sub-account with --parent'))
+  .argument('<name>', 'account name')
+  .option('--parent <name>', 'make it a sub-account of this top-level account')
+  .option('--json', 'print JSON')
+  .action(async (name: string, flags: CommonFlags & { parent?: string; json?: boolean }) => {
+    const lethe = await createLethe(loadConfig(overridesOf(flags)), { logger: createLogger('silent') }).catch(fail);
+    try {
+      const { store, core } = lethe;
+      let account;
+      if (flags.parent) {
+        const parent = await store.accounts.findByName(null, flags.parent);
+        if (!parent) throw new Error(`no top-level account named "${flags.parent}"`);
+        account = await core.accounts.createSubAccount({ accountId: parent.id, keyAccountId: parent.id, keyId: null, scopes: ['admin'], via: 'cli' }, name);
+      } else {
+        account = await core.accounts.createTopLevel(name);
+      }
+      process.stdout.write(flags.json ? `${JSON.stringify({ id: account.id, name: account.name, parent_id: account.parentId })}\n` : `created account ${account.name} (id ${account.id})\n`);
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
+  });
+
+const keys = program.command('keys').description('manage API keys');
+common(keys.command('create').description('create an API key and print it once'))
+  .option('--account <name>', 'account name; a sub-account as PARENT/NAME', 'default')
+  .option('--scopes <scopes>', 'comma-separated: read,write,delete,erase,admin', 'read,write,delete,erase')
+  .option('--name <name>', 'a label for the key', 'cli')
+  .option('--json', 'print {"id","secret","key"}')
+  .action(async (flags: CommonFlags & { account: string; scopes: string; name: string; json?: boolean }) => {
+    const lethe = await createLethe(loadConfig(overridesOf(flags)), { logger: createLogger('silent') }).catch(fail);
+    try {
+      const { store, core } = lethe;
+      if (flags.account === 'default') await ensureFirstStart(core, undefined);
+      const [first = '', second] = flags.account.split('/');
+      let account = await store.accounts.findByName(null, first);
+      if (account && second !== undefined) account = await store.accounts.findByName(account.id, second);
+      if (!account) throw new Error(`no account named "${flags.account}"`);
+      const created = await core.keys.create(account.id, { name: flags.name, scopes: flags.scopes.split(',').map((s) => s.trim()).filter(Boolean) });
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify({ id: created.apiKey.id, secret: created.secret, key: created.key })}\n`
+          : `key for ${flags.account} (scopes ${created.apiKey.scopes.join(',')}), shown once:\n${created.key}\n`,
+      );
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+import { isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * The only reader of process.env. Parsed once, typed, frozen. Each variable is also a
+ * flag of `lethe serve`; a flag wins over the environment.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `postgres://…`, or the SQLite file path (default: `<dataDir>/lethe.db`). */
+  databaseUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** When set on first start, this value becomes the admin key (for automation). */
+  adminKey: string | undefined;
+  /** Secret for keyed hashes; default: generated into `<dataDir>/secret` on first start. */
+  secret: string | undefined;
+  /** Run the operations worker inside `serve` (default) or only in `lethe worker` processes. */
+  embeddedWorker: boolean;
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
+  /** Requests per minute per account for SendGrid's erase job. */
+  eraseJobRateLimit: number;
+}
+
+export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function intOf(name: string, raw: string | number | boolean | undefined, fallback: number, min = 0): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${String(raw)}"`);
+  return value;
+}
+
+function boolOf(name: string, raw: string | number | boolean | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw === 'boolean') return raw;
+  const text = String(raw).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw new Error(`${name} must be true or false, got "${String(raw)}"`);
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const pick = (key: keyof Config, envName: string) => overrides[key] ?? env[envName];
+  const dataDirRaw = String(pick('dataDir', 'LETHE_DATA_DIR') ?? './data');
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(dataDirRaw);
+  const databaseUrl = String(pick('databaseUrl', 'DATABASE_URL') ?? '') || join(dataDir, 'lethe.db');
+  const logLevel = String(pick('logLevel', 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const adminKey = pick('adminKey', 'LETHE_ADMIN_KEY');
+  const secret = pick('secret', 'LETHE_SECRET');
+  return Object.freeze({
+    port: intOf('PORT', pick('port', 'PORT'), 8080, 0),
+    host: String(pick('host', 'HOST') ?? '127.0.0.1'),
+    dataDir,
+    databaseUrl,
+    logLevel: logLevel as Config['logLevel'],
+    adminKey: adminKey === undefined || adminKey === '' ? undefined : String(adminKey),
+    secret: secret === undefined || secret === '' ? undefined : String(secret),
+    embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
+    bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
+    eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
+  });
+}

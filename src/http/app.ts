@@ -1,0 +1,67 @@
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import type { Core } from '../core/core.js';
+import type { Logger } from '../logger.js';
+import { registerTolerantJsonParser } from './json-parser.js';
+import { createMetrics } from './metrics.js';
+import { nativeApi } from './native/index.js';
+import { sendProblem } from './problem.js';
+import { systemRoutes } from './system.routes.js';
+import { validatorCompiler } from './validation.js';
+
+export interface AppOptions {
+  core: Core;
+  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit'>;
+  logger: Logger;
+  version?: string;
+}
+
+/** Builds the HTTP app without listening (tests use `inject()`; `server.ts` listens). */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { core, logger } = options;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Request lines are logged below with the route pattern: the raw URL may hold an email.
+    disableRequestLogging: true,
+    bodyLimit: options.config.bodyLimit,
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
+  registerTolerantJsonParser(app);
+  app.addContentTypeParser(['text/csv', 'text/plain', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const metrics = createMetrics();
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.duration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Lethe API',
+        version: options.version ?? '0.1.0',
+        description: 'Lethe\'s own API (/v1) and the vendor-compatible deletion APIs. Authenticate with `Authorization: Bearer <key>`; a parent account\'s key may act for one of its sub-accounts with `on-behalf-of: <name>` or `on-behalf-of: account-id <id>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error('no such route'), { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }), request, reply));
+
+  await app.register(systemRoutes, { core, metrics });
+  await app.register(nativeApi, { prefix: '/v1', core });
+  return app;
+}

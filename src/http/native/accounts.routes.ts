@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Account } from '../../core/accounts/account.js';
+import { toIso } from '../../core/clock.js';
+import type { Core } from '../../core/core.js';
+import { errorResponses, IsoTime } from './schemas.js';
+
+const AccountSchema = Type.Object({
+  id: Type.Integer(),
+  parent_id: Type.Union([Type.Integer(), Type.Null()]),
+  name: Type.String(),
+  settings: Type.Object({
+    restore_window_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Days a soft-deleted contact stays restorable; -1 purges at once; null keeps it until restored' }),
+    retention_days: Type.Integer({ description: 'Days an erased contact\'s shell is kept before purge; 0 purges at once' }),
+  }),
+  created_at: IsoTime,
+  updated_at: IsoTime,
+});
+
+const SettingsBody = Type.Object(
+  {
+    restore_window_days: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()])),
+    retention_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+
+export const presentAccount = (a: Account) => ({
+  id: a.id,
+  parent_id: a.parentId,
+  name: a.name,
+  settings: { restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays },
+  created_at: toIso(a.createdAt),
+  updated_at: toIso(a.updatedAt),
+});
+
+export async function accountsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/account', {
+    config: { scope: 'read' },
+    schema: { tags: ['accounts'], summary: 'The account this request acts for (the key\'s own, or its on-behalf-of sub-account)', response: { 200: AccountSchema, ...errorResponses } },
+  }, async (request) => presentAccount(await core.accounts.get(request.actor.accountId)));
+
+  app.patch('/account/settings', {
+    config: { scope: 'admin' },
+    schema: { tags: ['accounts'], summary: 'Change the restore window and the retention of erased contacts', body: SettingsBody, response: { 200: AccountSchema, ...errorResponses } },
+  }, async (request) => {
+    const body = request.body;
+    const account = await core.accounts.updateSettings(request.actor, {
+      ...(body.restore_window_days !== undefined ? { restoreWindowDays: body.restore_window_days } : {}),
+      ...(body.retention_days !== undefined ? { retentionDays: body.retention_days } : {}),
+    });
+    return presentAccount(account);
+  });
+
+  app.get('/subaccounts', {
+    config: { scope: 'read' },
+    schema: { tags: ['accounts'], summary: 'The sub-accounts of this account', response: { 200: Type.Object({ data: Type.Array(AccountSchema) }), ...errorResponses } },
+  }, async (request) => ({ data: (await core.accounts.listSubAccounts(request.actor)).map(presentAccount) }));
+
+  app.post('/subaccounts', {
+    config: { scope: 'admin' },
+    schema: {
+      tags: ['accounts'],
+      summary: 'Create a sub-account (its name is unique within this account; on-behalf-of may name it)',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), settings: Type.Optional(SettingsBody) }, { additionalProperties: false }),
+      response: { 201: AccountSchema, ...errorResponses, 409: errorResponses[400] },
+    },
+  }, async (request, reply) => {
+    const s = request.body.settings ?? {};
+    const account = await core.accounts.createSubAccount(request.actor, request.body.name, {
+      ...(s.restore_window_days !== undefined ? { restoreWindowDays: s.restore_window_days } : {}),
+      ...(s.retention_days !== undefined ? { retentionDays: s.retention_days } : {}),
+    });
+    return reply.status(201).send(presentAccount(account));
+  });
+}

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/core.js';
+import { authHook } from '../auth.js';
+import { sendProblem } from '../problem.js';
+import { accountsRoutes } from './accounts.routes.js';
+import { keysRoutes } from './keys.routes.js';
+import { ProblemSchema } from './schemas.js';
+
+export interface NativeOptions {
+  core: Core;
+}
+
+/** Lethe's own API under /v1: Bearer keys, per-route scopes, RFC 9457 problem details. */
+export async function nativeApi(app: FastifyInstance, { core }: NativeOptions): Promise<void> {
+  app.addSchema(ProblemSchema);
+  app.addHook('onRequest', authHook(core, 'native'));
+  app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+
+  await app.register(accountsRoutes, { core });
+  await app.register(keysRoutes, { core });
+}

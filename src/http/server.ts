@@ -1,0 +1,34 @@
+import type { Config } from '../config.js';
+import { ensureFirstStart } from '../core/bootstrap.js';
+import { createLethe } from '../main.js';
+import { buildApp } from './app.js';
+
+/** `lethe serve`: listen, and shut down cleanly on SIGINT/SIGTERM. */
+export async function startServer(config: Readonly<Config>, version: string): Promise<void> {
+  const lethe = await createLethe(config);
+  const first = await ensureFirstStart(lethe.core, config.adminKey);
+  const app = await buildApp({ core: lethe.core, config, logger: lethe.logger, version });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const base = address.replace('[::1]', 'localhost');
+  if (first.createdKey) {
+    // Shown once, on the terminal only: never through the logger.
+    process.stdout.write(
+      `\nLethe is ready on ${lethe.store.capabilities.engine}.\n` +
+        `  API:   ${base}/v1\n  Docs:  ${base}/docs\n` +
+        (config.adminKey ? '  Admin key: the value of LETHE_ADMIN_KEY\n\n' : `  Admin key (shown once, keep it safe):\n    ${first.createdKey.key}\n\n`),
+    );
+  } else {
+    process.stdout.write(`Lethe is listening on ${base} (API ${base}/v1, docs ${base}/docs)\n`);
+  }
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    lethe.logger.info({ signal }, 'shutting down');
+    await app.close();
+    await lethe.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+/** Every migration, in order. A new migration is a new file added here; none is ever edited. */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};

@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Repositories, Store } from '../core/ports.js';
+import { migrateToLatest, openDatabase } from './database.js';
+import type { DatabaseHandle, DatabaseOptions } from './database.js';
+import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
+import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
+import { KyselyMetaRepository } from './repositories/meta.repository.js';
+import type { Database } from './schema.js';
+
+/** Every repository, bound to one connection or transaction. New repositories are added here. */
+function repositories(db: Kysely<Database>): Repositories {
+  return {
+    accounts: new KyselyAccountsRepository(db),
+    keys: new KyselyApiKeysRepository(db),
+    meta: new KyselyMetaRepository(db),
+  };
+}
+
+export interface KyselyStore extends Store {
+  /** The database handle: for store-level maintenance (checkpoints, vacuum) and tests. */
+  readonly handle: DatabaseHandle;
+}
+
+export async function createStore(options: DatabaseOptions & { migrate?: boolean }): Promise<KyselyStore> {
+  const handle = openDatabase(options);
+  if (options.migrate !== false) await migrateToLatest(handle.db);
+  const { db, capabilities } = handle;
+  return {
+    ...repositories(db),
+    handle,
+    capabilities,
+    transaction: capabilities.singleWriter
+      ? // SQLite: take the write lock up front (BEGIN IMMEDIATE) so that a reader turning
+        // writer never fails with SQLITE_BUSY halfway through; busy_timeout then queues writers.
+        (fn) =>
+          db.connection().execute(async (conn) => {
+            await sql`begin immediate`.execute(conn);
+            try {
+              const result = await fn(repositories(conn));
+              await sql`commit`.execute(conn);
+              return result;
+            } catch (error) {
+              await sql`rollback`.execute(conn).catch(() => undefined);
+              throw error;
+            }
+          })
+      : (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+    close: () => handle.close(),
+  };
+}
