@@ -1,4 +1,5 @@
 import { AccountsService } from './accounts/accounts.service.js';
+import { AuditService } from './audit/audit.service.js';
 import type { CoreDeps } from './context.js';
 import { KeysService } from './keys/keys.service.js';
 
@@ -8,6 +9,7 @@ export function createCore(deps: CoreDeps) {
     deps,
     accounts: new AccountsService(deps),
     keys: new KeysService(deps),
+    audit: new AuditService(deps),
   };
 }
 

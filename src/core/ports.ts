@@ -1,4 +1,5 @@
 import type { AccountsRepository } from './accounts/account.js';
+import type { AuditRepository } from './audit/audit.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
 import type { MetaRepository } from './meta.js';
 
@@ -10,7 +11,12 @@ export interface Repositories {
   accounts: AccountsRepository;
   keys: ApiKeysRepository;
   meta: MetaRepository;
+  audit: AuditRepository;
 }
+
+/** Tables that hold personal data and are scrubbed after erasure. */
+export const SCRUBBABLE_TABLES = ['contacts', 'events', 'list_memberships', 'operation_targets'] as const;
+export type ScrubbableTable = (typeof SCRUBBABLE_TABLES)[number];
 
 export interface StoreCapabilities {
   engine: 'sqlite' | 'postgres';
@@ -23,5 +29,12 @@ export interface Store extends Repositories {
   readonly capabilities: StoreCapabilities;
   /** Runs `fn` in one transaction; the repositories it receives are bound to it. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Makes removed data unrecoverable from the database files: on SQLite a truncating WAL
+   * checkpoint (secure_delete already zeroes freed cells and pages); on PostgreSQL a
+   * VACUUM of the given tables, which removes their dead tuples and index entries.
+   * Call it outside any transaction, after erasing or purging.
+   */
+  scrubStorage(tables: readonly ScrubbableTable[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -231,6 +231,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('hash', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('audit_log_pk', ['account_id', 'seq'])
     .execute();
+  await db.schema.createIndex('audit_log_subject_idx').on('audit_log').columns(['account_id', 'subject_type', 'subject_id']).execute();
 
   // Fixed-window counters for rate limits, shared by every process on one database.
   await db.schema

@@ -1,0 +1,44 @@
+import type { Surface } from '../context.js';
+
+/** A value the audit may hold: counts, ids, kinds, times. Never personal data. */
+export type AuditValue = string | number | boolean | null;
+
+export interface AuditEntryInput {
+  accountId: number;
+  actorKeyId: string | null;
+  via: Surface;
+  /** Stable action name, e.g. `operation.completed`, `settings.updated`, `key.created`. */
+  action: string;
+  subjectType?: string;
+  subjectId?: string;
+  data: Record<string, AuditValue>;
+}
+
+export interface AuditRecord {
+  accountId: number;
+  seq: number;
+  at: number;
+  actorKeyId: string | null;
+  via: string;
+  action: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  data: Record<string, AuditValue>;
+  prevHash: string;
+  hash: string;
+}
+
+/** Port: the append-only audit log, one hash chain per account. */
+export interface AuditRepository {
+  /**
+   * Appends to the account's chain: reads the last link and writes the next one. Call
+   * it inside the transaction that makes the change it records, so both land or neither.
+   * `link` computes the hash from the previous one (core owns the chain's rules).
+   */
+  append(input: AuditEntryInput, at: number, link: (prev: { seq: number; hash: string } | undefined) => { seq: number; prevHash: string; hash: string }): Promise<AuditRecord>;
+  /** The account's records in chain order, from `afterSeq` (exclusive). */
+  list(accountId: number, options: { afterSeq?: number; limit: number }): Promise<AuditRecord[]>;
+  /** Accounts that have any audit record. */
+  accountsWithRecords(): Promise<number[]>;
+  findBySubject(accountId: number, subjectType: string, subjectId: string): Promise<AuditRecord[]>;
+}
