@@ -28,7 +28,7 @@ for (const engine of ENGINES) {
       for (const headers of [{}, { authorization: 'Bearer lethe_000000000000000000000000_000000000000000000000000000000000000000000000000' }, { authorization: 'Basic Zm9vOmJhcg==' }]) {
         const res = await t.app.inject({ method: 'GET', url: '/v1/account', headers });
         assert.equal(res.statusCode, 401);
-        assert.match(res.headers['content-type'] ?? '', /application\/problem\+json/);
+        assert.match(String(res.headers['content-type']), /application\/problem\+json/);
         const body = res.json();
         assert.equal(body.status, 401);
         assert.equal(body.code, 'UNAUTHENTICATED');
