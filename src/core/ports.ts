@@ -1,5 +1,8 @@
 import type { AccountsRepository } from './accounts/account.js';
+import type { ContactsRepository } from './contacts/contact.js';
+import type { EventsRepository } from './events/event.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
+import type { ListsRepository } from './lists/list.js';
 import type { MetaRepository } from './meta.js';
 
 /**
@@ -10,6 +13,9 @@ export interface Repositories {
   accounts: AccountsRepository;
   keys: ApiKeysRepository;
   meta: MetaRepository;
+  contacts: ContactsRepository;
+  lists: ListsRepository;
+  events: EventsRepository;
 }
 
 export interface StoreCapabilities {

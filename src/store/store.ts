@@ -2,18 +2,24 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
-import type { DatabaseHandle, DatabaseOptions } from './database.js';
+import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
+import { KyselyContactsRepository } from './repositories/contacts.repository.js';
+import { KyselyEventsRepository } from './repositories/events.repository.js';
+import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
-function repositories(db: Kysely<Database>): Repositories {
+function repositories(db: Kysely<Database>, capabilities: Capabilities): Repositories {
   return {
     accounts: new KyselyAccountsRepository(db),
     keys: new KyselyApiKeysRepository(db),
     meta: new KyselyMetaRepository(db),
+    contacts: new KyselyContactsRepository(db, capabilities),
+    lists: new KyselyListsRepository(db, capabilities),
+    events: new KyselyEventsRepository(db, capabilities),
   };
 }
 
@@ -27,7 +33,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
   if (options.migrate !== false) await migrateToLatest(handle.db);
   const { db, capabilities } = handle;
   return {
-    ...repositories(db),
+    ...repositories(db, capabilities),
     handle,
     capabilities,
     transaction: capabilities.singleWriter
@@ -37,7 +43,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
           db.connection().execute(async (conn) => {
             await sql`begin immediate`.execute(conn);
             try {
-              const result = await fn(repositories(conn));
+              const result = await fn(repositories(conn, capabilities));
               await sql`commit`.execute(conn);
               return result;
             } catch (error) {
@@ -45,7 +51,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
               throw error;
             }
           })
-      : (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+      : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
     close: () => handle.close(),
   };
 }
