@@ -56,7 +56,7 @@ describe('OpenAPI document', () => {
 
   it('is a valid OpenAPI 3 document', async () => {
     assert.match(doc.openapi, /^3\./);
-    const result = await new Validator().validate(doc as unknown as object);
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
     assert.equal(result.valid, true, JSON.stringify(result.errors ?? [], null, 1).slice(0, 2000));
   });
 });
