@@ -1,7 +1,10 @@
 import { AccountsService } from './accounts/accounts.service.js';
 import { AuditService } from './audit/audit.service.js';
+import { ContactsService } from './contacts/contacts.service.js';
 import type { CoreDeps } from './context.js';
+import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
+import { ListsService } from './lists/lists.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -10,6 +13,9 @@ export function createCore(deps: CoreDeps) {
     accounts: new AccountsService(deps),
     keys: new KeysService(deps),
     audit: new AuditService(deps),
+    contacts: new ContactsService(deps),
+    lists: new ListsService(deps),
+    events: new EventsService(deps),
   };
 }
 

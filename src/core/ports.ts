@@ -1,6 +1,9 @@
 import type { AccountsRepository } from './accounts/account.js';
 import type { AuditRepository } from './audit/audit.js';
+import type { ContactsRepository } from './contacts/contact.js';
+import type { EventsRepository } from './events/event.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
+import type { ListsRepository } from './lists/list.js';
 import type { MetaRepository } from './meta.js';
 
 /**
@@ -12,6 +15,9 @@ export interface Repositories {
   keys: ApiKeysRepository;
   meta: MetaRepository;
   audit: AuditRepository;
+  contacts: ContactsRepository;
+  lists: ListsRepository;
+  events: EventsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

@@ -7,6 +7,9 @@ import { scrubStorage } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
+import { KyselyContactsRepository } from './repositories/contacts.repository.js';
+import { KyselyEventsRepository } from './repositories/events.repository.js';
+import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +20,9 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     keys: new KyselyApiKeysRepository(db),
     meta: new KyselyMetaRepository(db),
     audit: new KyselyAuditRepository(db, capabilities),
+    contacts: new KyselyContactsRepository(db, capabilities),
+    lists: new KyselyListsRepository(db, capabilities),
+    events: new KyselyEventsRepository(db, capabilities),
   };
 }
 

@@ -21,7 +21,7 @@ for (const engine of ENGINES) {
       assert.ok(url && key, first.output());
       const account = await fetch(`${url}/v1/account`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(account.status, 200);
-      assert.equal((await account.json()).name, 'default');
+      assert.equal(((await account.json()) as { name: string }).name, 'default');
       await first.stop();
 
       const second = await startCli(['serve'], env, /listening on/);

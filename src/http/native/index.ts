@@ -3,7 +3,10 @@ import type { Core } from '../../core/core.js';
 import { authHook } from '../auth.js';
 import { sendProblem } from '../problem.js';
 import { accountsRoutes } from './accounts.routes.js';
+import { contactsRoutes } from './contacts.routes.js';
+import { eventsRoutes } from './events.routes.js';
 import { keysRoutes } from './keys.routes.js';
+import { listsRoutes } from './lists.routes.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface NativeOptions {
@@ -18,4 +21,7 @@ export async function nativeApi(app: FastifyInstance, { core }: NativeOptions): 
 
   await app.register(accountsRoutes, { core });
   await app.register(keysRoutes, { core });
+  await app.register(contactsRoutes, { core });
+  await app.register(listsRoutes, { core });
+  await app.register(eventsRoutes, { core });
 }

@@ -1,0 +1,155 @@
+import type { LockOptions } from '../locks.js';
+
+/** A contact's place in its lifecycle. Purged contacts have no row, hence no status. */
+export const CONTACT_STATUSES = ['active', 'deleted', 'erased'] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+export type CustomFieldValue = string | number | boolean;
+/** The team's own fields (SendGrid custom fields, Mailjet contact data, Marketing Cloud attributes). */
+export type CustomFields = Record<string, CustomFieldValue>;
+/** Vendor-reserved personal fields with no column of their own: address lines, city, country, postal code. */
+export type Attributes = Record<string, string>;
+
+/** A stored contact, as core and every API surface see it. Times are epoch milliseconds. */
+export interface Contact {
+  id: number;
+  accountId: number;
+  uuid: string;
+  externalKey: string | null;
+  /** As the caller gave it; compared case-insensitively. */
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  customFields: CustomFields;
+  attributes: Attributes;
+  createSource: string | null;
+  updateSource: string | null;
+  optInStatus: string | null;
+  optInAt: number | null;
+  optInSource: string | null;
+  optInIp: string | null;
+  excludedFromCampaigns: boolean;
+  unsubscribedAt: number | null;
+  unsubscribeSource: string | null;
+  unsubscribeReason: string | null;
+  status: ContactStatus;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  erasedAt: number | null;
+  purgeAt: number | null;
+  /** The lists the contact belongs to, ascending. */
+  listIds: number[];
+}
+
+/**
+ * What a caller may set on a contact. An omitted field stays as it is; `null` clears it.
+ * `customFields` and `attributes` merge key by key, and a key set to `null` is removed
+ * (JSON merge patch, one level deep); the whole object set to `null` empties it.
+ */
+export interface ContactInput {
+  externalKey?: string | null;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  phone?: string | null;
+  customFields?: Record<string, CustomFieldValue | null> | null;
+  attributes?: Record<string, string | null> | null;
+  optInStatus?: string | null;
+  optInAt?: number | null;
+  optInSource?: string | null;
+  optInIp?: string | null;
+  excludedFromCampaigns?: boolean;
+  unsubscribedAt?: number | null;
+  unsubscribeSource?: string | null;
+  unsubscribeReason?: string | null;
+}
+
+/**
+ * A contact's stored fields as core computes them before a write: everything but the
+ * id, the status and the lifecycle times, which the store and the deletion engine own.
+ */
+export interface ContactRecord {
+  uuid: string;
+  externalKey: string | null;
+  email: string | null;
+  /** Lower-cased email: the key for lookups and uniqueness. */
+  emailNorm: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  customFields: CustomFields;
+  attributes: Attributes;
+  createSource: string | null;
+  updateSource: string | null;
+  optInStatus: string | null;
+  optInAt: number | null;
+  optInSource: string | null;
+  optInIp: string | null;
+  excludedFromCampaigns: boolean;
+  unsubscribedAt: number | null;
+  unsubscribeSource: string | null;
+  unsubscribeReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A stored contact as the bulk upsert reads it: its record, id and status, without list ids. */
+export interface ExistingContact extends ContactRecord {
+  id: number;
+  status: ContactStatus;
+}
+
+/** The identity a bulk upsert matches on. */
+export type MatchBy = 'email' | 'externalKey';
+
+/** One row a bulk upsert wrote. */
+export interface UpsertedRow {
+  id: number;
+  uuid: string;
+  /** The value of the matched identity (email_norm or external_key). */
+  key: string;
+}
+
+export interface ContactQuery {
+  /** `all` for every status. */
+  status: ContactStatus | 'all';
+  listId?: number;
+  /** Only contacts updated at or after this time. */
+  updatedSince?: number;
+  /** Keyset pagination: contacts with a greater id. */
+  afterId?: number;
+  limit: number;
+}
+
+/** Port: stored contacts. Every method is scoped by the account it is given. */
+export interface ContactsRepository {
+  /** Inserts a new active contact; throws ALREADY_EXISTS when its email or external key is taken. */
+  insert(accountId: number, record: ContactRecord): Promise<Contact>;
+  findById(accountId: number, id: number, options?: LockOptions): Promise<Contact | undefined>;
+  findByUuid(accountId: number, uuid: string): Promise<Contact | undefined>;
+  findByExternalKey(accountId: number, externalKey: string): Promise<Contact | undefined>;
+  /** Contacts (not erased) whose normalized email is one of these. */
+  findByEmailNorms(accountId: number, emailNorms: readonly string[]): Promise<Contact[]>;
+  /**
+   * Contacts of any status holding one of these normalized emails or external keys
+   * (without list ids): what a write must check for uniqueness and merge into.
+   */
+  findByIdentities(accountId: number, identities: { emailNorms: readonly string[]; externalKeys: readonly string[] }, options?: LockOptions): Promise<ExistingContact[]>;
+  /** Ids and statuses of those of `ids` that exist in the account. */
+  statusesOf(accountId: number, ids: readonly number[], options?: LockOptions): Promise<Map<number, ContactStatus>>;
+  /** Writes a contact's fields unless it is erased; undefined when no such (unerased) contact. */
+  update(accountId: number, id: number, record: ContactRecord): Promise<Contact | undefined>;
+  /**
+   * Inserts or updates many contacts in one statement (callers keep it under the bind
+   * limit), matched on `matchBy`. A matched contact becomes active again (deleted_at and
+   * purge_at cleared); erased contacts are never matched. Returns the rows written.
+   */
+  upsertMany(accountId: number, records: readonly ContactRecord[], matchBy: MatchBy): Promise<UpsertedRow[]>;
+  /** A page of contacts in id order. */
+  list(accountId: number, query: ContactQuery): Promise<Contact[]>;
+}
+
+/** Columns one contact row binds in a multi-row insert: callers size chunks with it. */
+export const CONTACT_BIND_PARAMS_PER_ROW = 25;

@@ -1,0 +1,148 @@
+import type { Actor, CoreDeps } from '../context.js';
+import { newUuid, normalizeEmail } from '../crypto.js';
+import { isValidEmail } from '../email.js';
+import { AppError, invalid, notFound } from '../errors.js';
+import type { ErrorDetail } from '../errors.js';
+import type { Repositories } from '../ports.js';
+import type { Contact, ContactInput, ContactQuery, ContactRecord } from './contact.js';
+import { applyContactInput, contactInputProblems, recordProblems } from './contact-input.js';
+import { checkPageLimit, isId, pageOf, throwIfProblems } from '../input.js';
+import { checkListIds, checkSource } from './contact-rules.js';
+import { upsertContacts } from './upsert-contacts.js';
+import type { UpsertItemResult, UpsertManyOptions } from './upsert-contacts.js';
+
+export interface ContactWriteOptions {
+  /** Recorded as create/update source; default: the surface the request came through. */
+  source?: string;
+  /** Lists the contact joins (added, never removed). */
+  listIds?: readonly number[];
+}
+
+export interface ContactPage {
+  contacts: Contact[];
+  /** The id to continue after, or null on the last page. */
+  nextAfterId: number | null;
+}
+
+/** Most addresses one lookup may name. */
+export const MAX_LOOKUP_EMAILS = 1000;
+
+export class ContactsService {
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** Creates a contact; ALREADY_EXISTS when its email or external key is taken in the account. */
+  async create(actor: Actor, input: ContactInput, options: ContactWriteOptions = {}): Promise<Contact> {
+    const source = checkSource(options.source ?? actor.via);
+    throwIfProblems(contactInputProblems(input));
+    const record = applyContactInput(undefined, input, { now: this.deps.clock.now(), source, uuid: newUuid() });
+    throwIfProblems(recordProblems(record));
+    return this.deps.store.transaction(async (tx) => {
+      const listIds = await checkListIds(tx, actor.accountId, options.listIds);
+      await assertIdentitiesFree(tx, actor.accountId, record, undefined);
+      const contact = await tx.contacts.insert(actor.accountId, record).catch(duplicate);
+      if (listIds.length === 0) return contact;
+      await tx.lists.addMemberships(actor.accountId, listIds.map((listId) => ({ contactId: contact.id, listId })), record.createdAt);
+      return { ...contact, listIds: [...listIds].sort((a, b) => a - b) };
+    });
+  }
+
+  /**
+   * Creates the contact with this email, or updates it with the given fields. A
+   * soft-deleted contact becomes active again; an erased one is never matched.
+   */
+  async upsert(actor: Actor, input: ContactInput, options: ContactWriteOptions = {}): Promise<{ contact: Contact; created: boolean }> {
+    const [result] = await this.upsertMany(actor.accountId, [input], { source: options.source ?? actor.via, ...(options.listIds ? { listIds: options.listIds } : {}) });
+    if (!result || result.outcome === 'invalid') {
+      const detail: ErrorDetail = { field: result?.field ?? 'email', message: result?.message ?? 'the contact could not be written' };
+      throw new AppError(result?.code ?? 'CONFLICT', detail.message, { ...(detail.field ? { field: detail.field } : {}), details: [detail] });
+    }
+    return { contact: await this.get(actor, result.contactId), created: result.outcome === 'created' };
+  }
+
+  /** Bulk upsert for vendor dialects and imports: see `upsertContacts`. */
+  upsertMany(accountId: number, inputs: readonly ContactInput[], options: UpsertManyOptions): Promise<UpsertItemResult[]> {
+    return upsertContacts(this.deps, accountId, inputs, options);
+  }
+
+  /** Changes the given fields only. An erased contact cannot change (CONFLICT). */
+  async patch(actor: Actor, id: number, input: ContactInput, options: Pick<ContactWriteOptions, 'source'> = {}): Promise<Contact> {
+    const source = checkSource(options.source ?? actor.via);
+    throwIfProblems(contactInputProblems(input));
+    return this.deps.store.transaction(async (tx) => {
+      const existing = await tx.contacts.findById(actor.accountId, id, { lock: 'update' });
+      if (!existing) throw notFound('contact');
+      if (existing.status === 'erased') throw new AppError('CONFLICT', 'the contact is erased; it cannot be changed');
+      const record = applyContactInput(existing, input, { now: this.deps.clock.now(), source, uuid: existing.uuid });
+      throwIfProblems(recordProblems(record));
+      await assertIdentitiesFree(tx, actor.accountId, record, id);
+      const updated = await tx.contacts.update(actor.accountId, id, record).catch(duplicate);
+      if (!updated) throw new AppError('CONFLICT', 'the contact is erased; it cannot be changed');
+      return updated;
+    });
+  }
+
+  /** Any contact of the account, erased ones included (their shell). */
+  async get(actor: Actor, id: number): Promise<Contact> {
+    const contact = isId(id) ? await this.deps.store.contacts.findById(actor.accountId, id) : undefined;
+    if (!contact) throw notFound('contact');
+    return contact;
+  }
+
+  async getByUuid(actor: Actor, uuid: string): Promise<Contact> {
+    const contact = await this.deps.store.contacts.findByUuid(actor.accountId, uuid);
+    if (!contact) throw notFound('contact');
+    return contact;
+  }
+
+  async getByExternalKey(actor: Actor, externalKey: string): Promise<Contact> {
+    const contact = await this.deps.store.contacts.findByExternalKey(actor.accountId, externalKey);
+    if (!contact) throw notFound('contact');
+    return contact;
+  }
+
+  /** Contacts with these addresses (compared case-insensitively), and how many addresses matched none. */
+  async lookupByEmails(actor: Actor, emails: readonly string[]): Promise<{ contacts: Contact[]; notFound: number }> {
+    if (emails.length === 0 || emails.length > MAX_LOOKUP_EMAILS) throw invalid('emails', `emails holds 1 to ${MAX_LOOKUP_EMAILS} addresses`);
+    const problems = emails.flatMap((email, index) => (isValidEmail(email) ? [] : [{ index, field: `emails[${index}]`, message: `emails[${index}] is not a valid email address` }]));
+    throwIfProblems(problems);
+    const norms = [...new Set(emails.map(normalizeEmail))];
+    const contacts = await this.deps.store.contacts.findByEmailNorms(actor.accountId, norms);
+    return { contacts, notFound: norms.length - contacts.length };
+  }
+
+  /** A page of contacts in id order. */
+  async list(actor: Actor, query: ContactQuery): Promise<ContactPage> {
+    const limit = checkPageLimit(query.limit);
+    if (query.listId !== undefined && !(await this.deps.store.lists.findById(actor.accountId, query.listId))) throw notFound('list');
+    const { items, nextAfterId } = pageOf(await this.deps.store.contacts.list(actor.accountId, { ...query, limit: limit + 1 }), limit);
+    return { contacts: items, nextAfterId };
+  }
+}
+
+/**
+ * Refuses a record whose email or external key another contact of the account holds,
+ * naming the field. An erased contact's email matches nobody.
+ */
+async function assertIdentitiesFree(tx: Repositories, accountId: number, record: ContactRecord, selfId: number | undefined): Promise<void> {
+  const found = await tx.contacts.findByIdentities(accountId, {
+    emailNorms: record.emailNorm === null ? [] : [record.emailNorm],
+    externalKeys: record.externalKey === null ? [] : [record.externalKey],
+  });
+  for (const other of found) {
+    if (other.id === selfId) continue;
+    if (record.emailNorm !== null && other.emailNorm === record.emailNorm && other.status !== 'erased') {
+      throw new AppError('ALREADY_EXISTS', 'a contact with this email already exists', { field: 'email' });
+    }
+    if (record.externalKey !== null && other.externalKey === record.externalKey) {
+      throw new AppError('ALREADY_EXISTS', 'a contact with this external_key already exists', { field: 'external_key' });
+    }
+  }
+}
+
+/** A unique violation that slipped past the check (a concurrent writer) reads as the same conflict. */
+function duplicate(error: unknown): never {
+  if (error instanceof AppError && error.code === 'ALREADY_EXISTS') {
+    throw new AppError('ALREADY_EXISTS', 'a contact with this email or external_key already exists', { cause: error });
+  }
+  throw error;
+}

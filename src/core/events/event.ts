@@ -1,0 +1,38 @@
+/** Kinds of message activity, as the vendors' event webhooks name them. */
+export const EVENT_TYPES = ['processed', 'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'spam_report'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const isEventType = (value: unknown): value is EventType => (EVENT_TYPES as readonly unknown[]).includes(value);
+
+/** One piece of message activity of one contact. Subject, categories, IP, user agent and URL are personal data. */
+export interface ContactEvent {
+  /** Unique per contact and increasing in the order the store received events (see the store's event ids). */
+  id: number;
+  accountId: number;
+  contactId: number;
+  type: EventType;
+  messageId: string | null;
+  subject: string | null;
+  categories: string[];
+  ip: string | null;
+  userAgent: string | null;
+  url: string | null;
+  occurredAt: number;
+}
+
+/** An event to store: the store gives it its id. */
+export type NewEvent = Omit<ContactEvent, 'id' | 'accountId'>;
+
+/** Keyset position in a contact's events, newest first. */
+export interface EventPosition {
+  occurredAt: number;
+  id: number;
+}
+
+/** Port: stored events. Every method is scoped by the account it is given. */
+export interface EventsRepository {
+  /** Stores events in multi-row batches under the bind limit; returns how many were stored. */
+  insertMany(accountId: number, events: readonly NewEvent[]): Promise<number>;
+  /** A contact's events, newest first (by time, then id), after `before`. */
+  listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]>;
+}

@@ -1,0 +1,135 @@
+import type { Contact } from '../contacts/contact.js';
+import type { Actor, CoreDeps } from '../context.js';
+import { newUuid } from '../crypto.js';
+import { AppError, invalid, notFound } from '../errors.js';
+import type { ErrorDetail } from '../errors.js';
+import { checkPageLimit, isId, pageOf, throwIfProblems } from '../input.js';
+import type { List, ListPatch } from './list.js';
+
+export const LIST_LIMITS = { name: 255, description: 1000, membersPerRequest: 10_000 } as const;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export interface AddMembersResult {
+  /** Memberships created by this request. */
+  added: number;
+  /** Contacts that were members already. */
+  unchanged: number;
+  /** Items that could not be added (unknown or inactive contacts), by index. */
+  errors: ErrorDetail[];
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > LIST_LIMITS.name || CONTROL.test(name)) {
+    throw invalid('name', `a list name is 1 to ${LIST_LIMITS.name} characters of text, not blank`);
+  }
+  return name;
+}
+
+function checkDescription(description: unknown): void {
+  if (description !== null && (typeof description !== 'string' || description.length > LIST_LIMITS.description)) {
+    throw invalid('description', `a description is at most ${LIST_LIMITS.description} characters, or null`);
+  }
+}
+
+function checkContactIds(contactIds: readonly number[]): void {
+  if (contactIds.length === 0 || contactIds.length > LIST_LIMITS.membersPerRequest) {
+    throw invalid('contact_ids', `contact_ids holds 1 to ${LIST_LIMITS.membersPerRequest} ids`);
+  }
+  throwIfProblems(contactIds.flatMap((id, index) => (isId(id) ? [] : [{ index, field: `contact_ids[${index}]`, message: `contact_ids[${index}] is not a contact id` }])));
+}
+
+export class ListsService {
+  constructor(private readonly deps: CoreDeps) {}
+
+  async create(actor: Actor, input: { name: string; description?: string | null }): Promise<List> {
+    const name = checkName(input.name);
+    const description = input.description ?? null;
+    checkDescription(description);
+    if (await this.deps.store.lists.findByName(actor.accountId, name)) throw nameTaken();
+    return this.deps.store.lists.create(actor.accountId, { uuid: newUuid(), name, description }, this.deps.clock.now()).catch(duplicateName);
+  }
+
+  async get(actor: Actor, id: number): Promise<List> {
+    const list = isId(id) ? await this.deps.store.lists.findById(actor.accountId, id) : undefined;
+    if (!list) throw notFound('list');
+    return list;
+  }
+
+  async list(actor: Actor, page: { afterId?: number; limit: number }): Promise<{ lists: List[]; nextAfterId: number | null }> {
+    const limit = checkPageLimit(page.limit);
+    const { items, nextAfterId } = pageOf(await this.deps.store.lists.list(actor.accountId, { ...page, limit: limit + 1 }), limit);
+    return { lists: items, nextAfterId };
+  }
+
+  async update(actor: Actor, id: number, patch: ListPatch): Promise<List> {
+    if (patch.name !== undefined) checkName(patch.name);
+    if (patch.description !== undefined) checkDescription(patch.description);
+    if (patch.name !== undefined) {
+      const holder = await this.deps.store.lists.findByName(actor.accountId, patch.name);
+      if (holder && holder.id !== id) throw nameTaken();
+    }
+    const list = await this.deps.store.lists.update(actor.accountId, id, patch, this.deps.clock.now()).catch(duplicateName);
+    if (!list) throw notFound('list');
+    return list;
+  }
+
+  /** Deletes the list and its memberships; its contacts stay. */
+  async delete(actor: Actor, id: number): Promise<void> {
+    const deleted = await this.deps.store.transaction((tx) => tx.lists.delete(actor.accountId, id));
+    if (!deleted) throw notFound('list');
+  }
+
+  /**
+   * Adds active contacts to a list. Unknown, deleted and erased contacts are reported per
+   * item and the rest are added; adding a member again changes nothing.
+   */
+  async addMembers(actor: Actor, listId: number, contactIds: readonly number[]): Promise<AddMembersResult> {
+    checkContactIds(contactIds);
+    return this.deps.store.transaction(async (tx) => {
+      if (!(await tx.lists.findById(actor.accountId, listId, { lock: 'share' }))) throw notFound('list');
+      const unique = [...new Set(contactIds)];
+      // Share locks: a contact soft-deleted meanwhile must not keep a membership.
+      const statuses = await tx.contacts.statusesOf(actor.accountId, unique, { lock: 'share' });
+      const errors: ErrorDetail[] = [];
+      const reported = new Set<number>();
+      contactIds.forEach((id, index) => {
+        const status = statuses.get(id);
+        if (status === 'active' || reported.has(id)) return;
+        reported.add(id);
+        errors.push({ index, field: `contact_ids[${index}]`, message: status === undefined ? 'contact not found' : `contact is ${status}` });
+      });
+      const members = unique.filter((id) => statuses.get(id) === 'active');
+      const added = await tx.lists.addMemberships(actor.accountId, members.map((contactId) => ({ contactId, listId })), this.deps.clock.now());
+      return { added, unchanged: members.length - added, errors };
+    });
+  }
+
+  /** Removes memberships only; contacts that were not members are counted, not refused. */
+  async removeMembers(actor: Actor, listId: number, contactIds: readonly number[]): Promise<{ removed: number; notMembers: number }> {
+    checkContactIds(contactIds);
+    return this.deps.store.transaction(async (tx) => {
+      if (!(await tx.lists.findById(actor.accountId, listId))) throw notFound('list');
+      const unique = [...new Set(contactIds)];
+      const removed = await tx.lists.removeMemberships(actor.accountId, listId, unique);
+      return { removed, notMembers: unique.length - removed };
+    });
+  }
+
+  /** A page of the list's members (any status), in id order. */
+  async members(actor: Actor, listId: number, page: { afterId?: number; limit: number }): Promise<{ contacts: Contact[]; nextAfterId: number | null }> {
+    const limit = checkPageLimit(page.limit);
+    await this.get(actor, listId);
+    const rows = await this.deps.store.contacts.list(actor.accountId, { status: 'all', listId, ...(page.afterId !== undefined ? { afterId: page.afterId } : {}), limit: limit + 1 });
+    const { items, nextAfterId } = pageOf(rows, limit);
+    return { contacts: items, nextAfterId };
+  }
+}
+
+const nameTaken = () => new AppError('ALREADY_EXISTS', 'a list with this name already exists', { field: 'name' });
+
+function duplicateName(error: unknown): never {
+  if (error instanceof AppError && error.code === 'ALREADY_EXISTS') throw nameTaken();
+  throw error;
+}

@@ -1,0 +1,240 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type {
+  Contact,
+  ContactQuery,
+  ContactRecord,
+  ContactsRepository,
+  ContactStatus,
+  ExistingContact,
+  MatchBy,
+  UpsertedRow,
+} from '../../core/contacts/contact.js';
+import type { LockOptions } from '../../core/locks.js';
+import { chunked, inListSize, withLock } from '../batching.js';
+import type { Capabilities } from '../database.js';
+import { withDriverErrors } from '../errors.js';
+import type { ContactsTable, Database } from '../schema.js';
+
+type Row = Selectable<ContactsTable>;
+
+function parseObject<T>(text: string): Record<string, T> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, T>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const toExisting = (row: Row): ExistingContact => ({
+  id: row.id,
+  status: row.status as ContactStatus,
+  uuid: row.uuid,
+  externalKey: row.external_key,
+  email: row.email,
+  emailNorm: row.email_norm,
+  firstName: row.first_name,
+  lastName: row.last_name,
+  phone: row.phone,
+  customFields: parseObject(row.custom_fields),
+  attributes: parseObject(row.attributes),
+  createSource: row.create_source,
+  updateSource: row.update_source,
+  optInStatus: row.opt_in_status,
+  optInAt: row.opt_in_at,
+  optInSource: row.opt_in_source,
+  optInIp: row.opt_in_ip,
+  excludedFromCampaigns: row.excluded_from_campaigns === 1,
+  unsubscribedAt: row.unsubscribed_at,
+  unsubscribeSource: row.unsubscribe_source,
+  unsubscribeReason: row.unsubscribe_reason,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+function toContact(row: Row, listIds: number[]): Contact {
+  const { emailNorm: _emailNorm, ...fields } = toExisting(row);
+  return { ...fields, accountId: row.account_id, deletedAt: row.deleted_at, erasedAt: row.erased_at, purgeAt: row.purge_at, listIds };
+}
+
+/** The columns a write sets from a record: 23 bound values (see CONTACT_BIND_PARAMS_PER_ROW). */
+const valuesOf = (accountId: number, r: ContactRecord): Insertable<ContactsTable> => ({
+  account_id: accountId,
+  uuid: r.uuid,
+  external_key: r.externalKey,
+  email: r.email,
+  email_norm: r.emailNorm,
+  first_name: r.firstName,
+  last_name: r.lastName,
+  phone: r.phone,
+  custom_fields: JSON.stringify(r.customFields),
+  attributes: JSON.stringify(r.attributes),
+  create_source: r.createSource,
+  update_source: r.updateSource,
+  opt_in_status: r.optInStatus,
+  opt_in_at: r.optInAt,
+  opt_in_source: r.optInSource,
+  opt_in_ip: r.optInIp,
+  excluded_from_campaigns: r.excludedFromCampaigns ? 1 : 0,
+  unsubscribed_at: r.unsubscribedAt,
+  unsubscribe_source: r.unsubscribeSource,
+  unsubscribe_reason: r.unsubscribeReason,
+  status: 'active',
+  created_at: r.createdAt,
+  updated_at: r.updatedAt,
+});
+
+/** Columns a write of an existing contact changes: never its account, uuid, creation or lifecycle. */
+const MUTABLE = [
+  'external_key', 'email', 'email_norm', 'first_name', 'last_name', 'phone', 'custom_fields', 'attributes', 'update_source',
+  'opt_in_status', 'opt_in_at', 'opt_in_source', 'opt_in_ip', 'excluded_from_campaigns', 'unsubscribed_at', 'unsubscribe_source',
+  'unsubscribe_reason', 'updated_at',
+] as const;
+
+export class KyselyContactsRepository implements ContactsRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  /** Rows as contacts, with their list ids (one query per bind-sized run of contacts). */
+  private async withListIds(rows: readonly Row[]): Promise<Contact[]> {
+    if (rows.length === 0) return [];
+    const accountId = (rows[0] as Row).account_id;
+    const lists = new Map<number, number[]>();
+    for (const ids of chunked(rows.map((r) => r.id), inListSize(this.capabilities))) {
+      const memberships = await this.db
+        .selectFrom('list_memberships')
+        .select(['contact_id', 'list_id'])
+        .where('account_id', '=', accountId)
+        .where('contact_id', 'in', ids)
+        .orderBy('contact_id')
+        .orderBy('list_id')
+        .execute();
+      for (const m of memberships) {
+        const own = lists.get(m.contact_id);
+        if (own) own.push(m.list_id);
+        else lists.set(m.contact_id, [m.list_id]);
+      }
+    }
+    return rows.map((row) => toContact(row, lists.get(row.id) ?? []));
+  }
+
+  async insert(accountId: number, record: ContactRecord): Promise<Contact> {
+    const row = await withDriverErrors(() => this.db.insertInto('contacts').values(valuesOf(accountId, record)).returningAll().executeTakeFirstOrThrow());
+    return toContact(row, []);
+  }
+
+  async findById(accountId: number, id: number, options?: LockOptions): Promise<Contact | undefined> {
+    const query = this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('id', '=', id);
+    const row = await withLock(query, this.capabilities, options).executeTakeFirst();
+    return row ? (await this.withListIds([row]))[0] : undefined;
+  }
+
+  async findByUuid(accountId: number, uuid: string): Promise<Contact | undefined> {
+    const row = await this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('uuid', '=', uuid).executeTakeFirst();
+    return row ? (await this.withListIds([row]))[0] : undefined;
+  }
+
+  async findByExternalKey(accountId: number, externalKey: string): Promise<Contact | undefined> {
+    const row = await this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('external_key', '=', externalKey).executeTakeFirst();
+    return row ? (await this.withListIds([row]))[0] : undefined;
+  }
+
+  async findByEmailNorms(accountId: number, emailNorms: readonly string[]): Promise<Contact[]> {
+    const rows: Row[] = [];
+    for (const norms of chunked(emailNorms, inListSize(this.capabilities))) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('contacts')
+          .selectAll()
+          .where('account_id', '=', accountId)
+          .where('email_norm', 'in', norms)
+          .where('status', '<>', 'erased')
+          .orderBy('id')
+          .execute()),
+      );
+    }
+    return this.withListIds(rows);
+  }
+
+  async findByIdentities(accountId: number, identities: { emailNorms: readonly string[]; externalKeys: readonly string[] }, options?: LockOptions): Promise<ExistingContact[]> {
+    const found = new Map<number, ExistingContact>();
+    const size = inListSize(this.capabilities);
+    const runs = [
+      ...chunked(identities.emailNorms, size).map((values) => ['email_norm', values] as const),
+      ...chunked(identities.externalKeys, size).map((values) => ['external_key', values] as const),
+    ];
+    for (const [column, values] of runs) {
+      // In id order, so that concurrent writers lock rows in one order and do not deadlock.
+      const query = this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where(column, 'in', values).orderBy('id');
+      for (const row of await withLock(query, this.capabilities, options).execute()) found.set(row.id, toExisting(row));
+    }
+    return [...found.values()];
+  }
+
+  async statusesOf(accountId: number, ids: readonly number[], options?: LockOptions): Promise<Map<number, ContactStatus>> {
+    const statuses = new Map<number, ContactStatus>();
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      const query = this.db.selectFrom('contacts').select(['id', 'status']).where('account_id', '=', accountId).where('id', 'in', run).orderBy('id');
+      for (const row of await withLock(query, this.capabilities, options).execute()) statuses.set(row.id, row.status as ContactStatus);
+    }
+    return statuses;
+  }
+
+  async update(accountId: number, id: number, record: ContactRecord): Promise<Contact | undefined> {
+    const values = valuesOf(accountId, record);
+    const set = Object.fromEntries(MUTABLE.map((column) => [column, values[column]]));
+    const row = await withDriverErrors(() =>
+      this.db
+        .updateTable('contacts')
+        .set(set)
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .where('status', '<>', 'erased')
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ? (await this.withListIds([row]))[0] : undefined;
+  }
+
+  async upsertMany(accountId: number, records: readonly ContactRecord[], matchBy: MatchBy): Promise<UpsertedRow[]> {
+    if (records.length === 0) return [];
+    const key = matchBy === 'email' ? 'email_norm' : 'external_key';
+    const rows = await withDriverErrors(() =>
+      this.db
+        .insertInto('contacts')
+        .values(records.map((record) => valuesOf(accountId, record)))
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', key])
+            .doUpdateSet((eb) => ({
+              ...Object.fromEntries(MUTABLE.map((column) => [column, eb.ref(`excluded.${column}`)])),
+              // Upserting a soft-deleted contact brings it back.
+              status: 'active',
+              deleted_at: null,
+              purge_at: null,
+            }))
+            // Never write personal data back into an erased contact.
+            .where('contacts.status', '<>', 'erased'),
+        )
+        .returning(['id', 'uuid', 'email_norm', 'external_key'])
+        .execute(),
+    );
+    return rows.map((row) => ({ id: row.id, uuid: row.uuid, key: (matchBy === 'email' ? row.email_norm : row.external_key) ?? '' }));
+  }
+
+  async list(accountId: number, query: ContactQuery): Promise<Contact[]> {
+    let select = this.db.selectFrom('contacts').selectAll('contacts').where('contacts.account_id', '=', accountId);
+    if (query.listId !== undefined) {
+      const listId = query.listId;
+      select = select.innerJoin('list_memberships as m', (join) =>
+        join.onRef('m.contact_id', '=', 'contacts.id').on('m.list_id', '=', listId).on('m.account_id', '=', accountId),
+      );
+    }
+    if (query.status !== 'all') select = select.where('contacts.status', '=', query.status);
+    if (query.updatedSince !== undefined) select = select.where('contacts.updated_at', '>=', query.updatedSince);
+    if (query.afterId !== undefined) select = select.where('contacts.id', '>', query.afterId);
+    return this.withListIds(await select.orderBy('contacts.id').limit(query.limit).execute());
+  }
+}

@@ -1,0 +1,90 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ContactEvent, EventPosition, EventsRepository, EventType, NewEvent } from '../../core/events/event.js';
+import { chunked } from '../batching.js';
+import type { Capabilities } from '../database.js';
+import { eventIds } from '../event-ids.js';
+import type { Database, EventsTable } from '../schema.js';
+
+/** Bound values per event row. */
+const EVENT_COLUMNS = 11;
+/** A collision of generated ids needs two processes, one contact and one millisecond; three tries are plenty. */
+const MAX_TRIES = 3;
+
+function parseCategories(text: string | null): string[] {
+  if (text === null) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const toEvent = (row: Selectable<EventsTable>): ContactEvent => ({
+  id: row.id,
+  accountId: row.account_id,
+  contactId: row.contact_id,
+  type: row.type as EventType,
+  messageId: row.message_id,
+  subject: row.subject,
+  categories: parseCategories(row.categories),
+  ip: row.ip,
+  userAgent: row.user_agent,
+  url: row.url,
+  occurredAt: row.occurred_at,
+});
+
+const rowOf = (accountId: number, event: NewEvent): Insertable<EventsTable> => ({
+  account_id: accountId,
+  contact_id: event.contactId,
+  id: eventIds.next(),
+  type: event.type,
+  message_id: event.messageId,
+  subject: event.subject,
+  categories: event.categories.length > 0 ? JSON.stringify(event.categories) : null,
+  ip: event.ip,
+  user_agent: event.userAgent,
+  url: event.url,
+  occurred_at: event.occurredAt,
+});
+
+export class KyselyEventsRepository implements EventsRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  async insertMany(accountId: number, events: readonly NewEvent[]): Promise<number> {
+    let stored = 0;
+    for (const run of chunked(events, this.capabilities.maxBindParams / EVENT_COLUMNS)) {
+      let pending = run.map((event) => rowOf(accountId, event));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const inserted = await this.db
+          .insertInto('events')
+          .values(pending)
+          .onConflict((oc) => oc.columns(['contact_id', 'id']).doNothing())
+          .returning(['contact_id', 'id'])
+          .execute();
+        stored += inserted.length;
+        if (inserted.length === pending.length) break;
+        if (attempt === MAX_TRIES) throw new Error('could not give events unique ids');
+        // Another process took these ids for the same contacts: the rest get fresh ones.
+        const taken = new Set(inserted.map((row) => `${row.contact_id}:${row.id}`));
+        pending = pending.filter((row) => !taken.has(`${row.contact_id}:${row.id}`)).map((row) => ({ ...row, id: eventIds.next() }));
+      }
+    }
+    return stored;
+  }
+
+  async listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]> {
+    let query = this.db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('contact_id', '=', contactId);
+    const before = page.before;
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([eb('occurred_at', '<', before.occurredAt), eb.and([eb('occurred_at', '=', before.occurredAt), eb('id', '<', before.id)])]),
+      );
+    }
+    const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+    return rows.map(toEvent);
+  }
+}

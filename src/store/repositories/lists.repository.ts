@@ -1,0 +1,116 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { List, ListPatch, ListsRepository, Membership, NewList } from '../../core/lists/list.js';
+import type { LockOptions } from '../../core/locks.js';
+import { chunked, inListSize, withLock } from '../batching.js';
+import type { Capabilities } from '../database.js';
+import { withDriverErrors } from '../errors.js';
+import type { Database, ListsTable } from '../schema.js';
+
+const toList = (row: Selectable<ListsTable>): List => ({
+  id: row.id,
+  accountId: row.account_id,
+  uuid: row.uuid,
+  name: row.name,
+  description: row.description,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** Bound values per membership row. */
+const MEMBERSHIP_COLUMNS = 4;
+
+export class KyselyListsRepository implements ListsRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  async create(accountId: number, list: NewList, now: number): Promise<List> {
+    const row = await withDriverErrors(() =>
+      this.db
+        .insertInto('lists')
+        .values({ account_id: accountId, uuid: list.uuid, name: list.name, description: list.description, created_at: now, updated_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toList(row);
+  }
+
+  async findById(accountId: number, id: number, options?: LockOptions): Promise<List | undefined> {
+    const query = this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('id', '=', id);
+    const row = await withLock(query, this.capabilities, options).executeTakeFirst();
+    return row && toList(row);
+  }
+
+  async findByName(accountId: number, name: string): Promise<List | undefined> {
+    const row = await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    return row && toList(row);
+  }
+
+  async existingIds(accountId: number, ids: readonly number[], options?: LockOptions): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      const query = this.db.selectFrom('lists').select('id').where('account_id', '=', accountId).where('id', 'in', run).orderBy('id');
+      for (const row of await withLock(query, this.capabilities, options).execute()) found.add(row.id);
+    }
+    return found;
+  }
+
+  async list(accountId: number, page: { afterId?: number; limit: number }): Promise<List[]> {
+    let query = this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId);
+    if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+    const rows = await query.orderBy('id').limit(page.limit).execute();
+    return rows.map(toList);
+  }
+
+  async update(accountId: number, id: number, patch: ListPatch, now: number): Promise<List | undefined> {
+    const row = await withDriverErrors(() =>
+      this.db
+        .updateTable('lists')
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          updated_at: now,
+        })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row && toList(row);
+  }
+
+  async delete(accountId: number, id: number): Promise<boolean> {
+    const deleted = await this.db.deleteFrom('lists').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) return false;
+    await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('list_id', '=', id).execute();
+    return true;
+  }
+
+  async addMemberships(accountId: number, memberships: readonly Membership[], now: number): Promise<number> {
+    let added = 0;
+    for (const run of chunked(memberships, this.capabilities.maxBindParams / MEMBERSHIP_COLUMNS)) {
+      const result = await this.db
+        .insertInto('list_memberships')
+        .values(run.map((m) => ({ account_id: accountId, contact_id: m.contactId, list_id: m.listId, created_at: now })))
+        .onConflict((oc) => oc.columns(['contact_id', 'list_id']).doNothing())
+        .executeTakeFirst();
+      added += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return added;
+  }
+
+  async removeMemberships(accountId: number, listId: number, contactIds: readonly number[]): Promise<number> {
+    let removed = 0;
+    for (const run of chunked(contactIds, inListSize(this.capabilities))) {
+      const result = await this.db
+        .deleteFrom('list_memberships')
+        .where('account_id', '=', accountId)
+        .where('list_id', '=', listId)
+        .where('contact_id', 'in', run)
+        .executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+    return removed;
+  }
+}
