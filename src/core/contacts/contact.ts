@@ -149,6 +149,14 @@ export interface ContactsRepository {
   upsertMany(accountId: number, records: readonly ContactRecord[], matchBy: MatchBy): Promise<UpsertedRow[]>;
   /** A page of contacts in id order. */
   list(accountId: number, query: ContactQuery): Promise<Contact[]>;
+  /** How many contacts match a status and, optionally, a list. */
+  count(accountId: number, query: ContactCountQuery): Promise<number>;
+}
+
+export interface ContactCountQuery {
+  /** `all` for every status. */
+  status: ContactStatus | 'all';
+  listId?: number;
 }
 
 /** Columns one contact row binds in a multi-row insert: callers size chunks with it. */

@@ -4,7 +4,7 @@ import { isValidEmail } from '../email.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import type { Repositories } from '../ports.js';
-import type { Contact, ContactInput, ContactQuery, ContactRecord } from './contact.js';
+import type { Contact, ContactInput, ContactCountQuery, ContactQuery, ContactRecord } from './contact.js';
 import { applyContactInput, contactInputProblems, recordProblems } from './contact-input.js';
 import { checkPageLimit, isId, pageOf, throwIfProblems } from '../input.js';
 import { checkListIds, checkSource } from './contact-rules.js';
@@ -116,6 +116,12 @@ export class ContactsService {
     if (query.listId !== undefined && !(await this.deps.store.lists.findById(actor.accountId, query.listId))) throw notFound('list');
     const { items, nextAfterId } = pageOf(await this.deps.store.contacts.list(actor.accountId, { ...query, limit: limit + 1 }), limit);
     return { contacts: items, nextAfterId };
+  }
+
+  /** How many contacts of the account match a status and, optionally, a list. */
+  async count(actor: Actor, query: ContactCountQuery): Promise<number> {
+    if (query.listId !== undefined && !(await this.deps.store.lists.findById(actor.accountId, query.listId))) throw notFound('list');
+    return this.deps.store.contacts.count(actor.accountId, query);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type {
   Contact,
+  ContactCountQuery,
   ContactQuery,
   ContactRecord,
   ContactsRepository,
@@ -236,5 +237,18 @@ export class KyselyContactsRepository implements ContactsRepository {
     if (query.updatedSince !== undefined) select = select.where('contacts.updated_at', '>=', query.updatedSince);
     if (query.afterId !== undefined) select = select.where('contacts.id', '>', query.afterId);
     return this.withListIds(await select.orderBy('contacts.id').limit(query.limit).execute());
+  }
+
+  async count(accountId: number, query: ContactCountQuery): Promise<number> {
+    let select = this.db.selectFrom('contacts').where('contacts.account_id', '=', accountId);
+    if (query.listId !== undefined) {
+      const listId = query.listId;
+      select = select.innerJoin('list_memberships as m', (join) =>
+        join.onRef('m.contact_id', '=', 'contacts.id').on('m.list_id', '=', listId).on('m.account_id', '=', accountId),
+      );
+    }
+    if (query.status !== 'all') select = select.where('contacts.status', '=', query.status);
+    const row = await select.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 }
