@@ -21,6 +21,8 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
+  /** Requests per minute per account for SendGrid's other routes. */
+  sendgridRateLimit: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -63,5 +65,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
+    sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
   });
 }

@@ -57,6 +57,22 @@ export class ListsService {
     return list;
   }
 
+  async getByUuid(actor: Actor, uuid: string): Promise<List> {
+    const [list] = await this.deps.store.lists.findByUuids(actor.accountId, [uuid]);
+    if (!list) throw notFound('list');
+    return list;
+  }
+
+  /** The account's lists with these uuids; those that match none are left out. */
+  async getManyByUuids(actor: Actor, uuids: readonly string[]): Promise<List[]> {
+    return uuids.length === 0 ? [] : this.deps.store.lists.findByUuids(actor.accountId, [...new Set(uuids)]);
+  }
+
+  /** The account's lists with these ids; those that match none are left out. */
+  async getMany(actor: Actor, ids: readonly number[]): Promise<List[]> {
+    return ids.length === 0 ? [] : this.deps.store.lists.findByIds(actor.accountId, [...new Set(ids)]);
+  }
+
   async list(actor: Actor, page: { afterId?: number; limit: number }): Promise<{ lists: List[]; nextAfterId: number | null }> {
     const limit = checkPageLimit(page.limit);
     const { items, nextAfterId } = pageOf(await this.deps.store.lists.list(actor.accountId, { ...page, limit: limit + 1 }), limit);

@@ -113,4 +113,20 @@ export class KyselyListsRepository implements ListsRepository {
     }
     return removed;
   }
+
+  async findByUuids(accountId: number, uuids: readonly string[]): Promise<List[]> {
+    const rows: Array<Selectable<ListsTable>> = [];
+    for (const run of chunked(uuids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('uuid', 'in', run).orderBy('id').execute()));
+    }
+    return rows.map(toList);
+  }
+
+  async findByIds(accountId: number, ids: readonly number[]): Promise<List[]> {
+    const rows: Array<Selectable<ListsTable>> = [];
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('id', 'in', run).orderBy('id').execute()));
+    }
+    return rows.map(toList);
+  }
 }
