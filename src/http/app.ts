@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { registerTolerantJsonParser } from './json-parser.js';
+import { sendgridApi } from './dialects/sendgrid/index.js';
 import { createMetrics } from './metrics.js';
 import { nativeApi } from './native/index.js';
 import { sendProblem } from './problem.js';
@@ -15,7 +16,7 @@ import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   core: Core;
-  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit'>;
+  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit'>;
   logger: Logger;
   version?: string;
 }
@@ -63,5 +64,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(systemRoutes, { core, metrics });
   await app.register(nativeApi, { prefix: '/v1', core });
+  await app.register(sendgridApi, { prefix: '/v3', core, config: options.config });
   return app;
 }
