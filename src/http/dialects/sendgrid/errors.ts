@@ -18,7 +18,8 @@ const FIXED: Partial<Record<number, string>> = {
 
 /** The envelope for an AppError: every detail of a validation error, else one entry. */
 export function errorsOf(error: AppError, request: FastifyRequest): { status: number; errors: SendGridError[] } {
-  const status = STATUS_OF[error.code];
+  // SendGrid answers conflicts (a taken list name) as bad requests: it has no 409.
+  const status = error.code === 'ALREADY_EXISTS' || error.code === 'CONFLICT' ? 400 : STATUS_OF[error.code];
   if (status === 401) {
     // SendGrid's own text: no header at all reads "authorization required".
     return { status, errors: [{ field: null, message: request.headers.authorization ? 'authentication failed: the API key is unknown or revoked' : 'authorization required' }] };
