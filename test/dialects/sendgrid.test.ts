@@ -208,6 +208,34 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('documents every /v3 route in the OpenAPI document under the SendGrid tag', async () => {
+      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { tags?: string[]; summary?: string }>> };
+      const expected = [
+        'get /v3/scopes',
+        'put /v3/marketing/contacts',
+        'delete /v3/marketing/contacts',
+        'get /v3/marketing/contacts/{id}',
+        'post /v3/marketing/contacts/batch',
+        'post /v3/marketing/contacts/search/emails',
+        'get /v3/marketing/contacts/count',
+        'get /v3/marketing/contacts/imports/{id}',
+        'post /v3/marketing/lists',
+        'get /v3/marketing/lists',
+        'get /v3/marketing/lists/{id}',
+        'delete /v3/marketing/lists/{id}',
+        'delete /v3/marketing/lists/{id}/contacts',
+        'post /v3/recipients/erasejob',
+        'get /v3/recipients/erasejob/{job_id}',
+      ];
+      for (const route of expected) {
+        const [method = '', path = ''] = route.split(' ');
+        const op = doc.paths[path]?.[method];
+        assert.ok(op?.summary, `${route} is documented`);
+        assert.deepEqual(op.tags, ['SendGrid'], route);
+      }
+      assert.match(doc.paths['/v3/recipients/erasejob/{job_id}']?.get?.summary ?? '', /Lethe extension/);
+    });
+
     it('logs no addresses', () => {
       for (const address of ['ann@example.com', 'user1@gml', 'no-at-sign', 'nobody@example.com']) assert.ok(!t.logs.text().includes(address), address);
     });
