@@ -5,6 +5,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createLethe } from '../../src/main.js';
 import type { Lethe } from '../../src/main.js';
+import { createSubAccount } from '../helpers/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
@@ -63,6 +64,40 @@ for (const engine of ENGINES) {
       const scopes = await t.app.inject({ method: 'POST', url: '/v3/recipients/erasejob', headers: t.auth(), payload: { email_addresses: ['x'] } });
       assert.equal(scopes.statusCode, 400);
       assert.equal(scopes.headers['x-ratelimit-limit'], '100');
+    });
+    it('accepts exactly 100 erase jobs a minute per account, across both processes, headers counting down, then 429 until the window resets', async () => {
+      t.clock.advance(MINUTE);
+      const apps = [t.app, other.app];
+      const erase = (i: number) => apps[i % 2]!.inject({ method: 'POST', url: '/v3/recipients/erasejob', headers: t.auth(), payload: { email_addresses: [`person${i}@example.com`] } });
+      const remaining: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const res = await erase(i);
+        assert.equal(res.statusCode, 202, res.body);
+        assert.equal(res.headers['x-ratelimit-limit'], '100');
+        remaining.push(String(res.headers['x-ratelimit-remaining']));
+      }
+      assert.deepEqual(remaining, Array.from({ length: 100 }, (_, i) => String(99 - i)));
+      const reset = Number((await erase(0)).headers['x-ratelimit-reset']);
+      for (const i of [100, 101]) {
+        const refused = await erase(i);
+        assert.equal(refused.statusCode, 429);
+        assert.deepEqual(refused.json(), { errors: [{ field: null, message: 'too many requests' }] });
+        assert.equal(refused.headers['x-ratelimit-remaining'], '0');
+        assert.equal(refused.headers['x-envoy-ratelimited'], 'true');
+      }
+      assert.equal(reset * 1000, Math.floor(t.clock.now() / MINUTE) * MINUTE + MINUTE);
+      const operations = await t.lethe.store.handle.db.selectFrom('operations').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', t.accountId).where('action', '=', 'erase').executeTakeFirstOrThrow();
+      assert.equal(Number(operations.n), 100, 'refused requests queue nothing');
+      // A sub-account (through on-behalf-of) has a count of its own.
+      await createSubAccount(t, 'limited-brand');
+      const sub = await t.app.inject({ method: 'POST', url: '/v3/recipients/erasejob', headers: { ...t.auth(), 'on-behalf-of': 'limited-brand' }, payload: { email_addresses: ['x@example.com'] } });
+      assert.equal(sub.statusCode, 202, sub.body);
+      assert.equal(sub.headers['x-ratelimit-remaining'], '99');
+      // The window ends: accepted again, with a full count.
+      t.clock.set(reset * 1000);
+      const again = await erase(200);
+      assert.equal(again.statusCode, 202, again.body);
+      assert.equal(again.headers['x-ratelimit-remaining'], '99');
     });
   });
 }
