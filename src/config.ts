@@ -21,6 +21,12 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
+  /** Largest body of POST /v1/imports, in bytes (a 1,000,000-row CSV is 60-100 MB). */
+  importBodyLimit: number;
+  /** Rows an import processes per transaction (at most 1,000). */
+  importChunkSize: number;
+  /** Most rows one import may hold. */
+  importMaxRows: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -63,5 +69,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
+    importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
+    importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 1000, 1),
+    importMaxRows: intOf('LETHE_IMPORT_MAX_ROWS', pick('importMaxRows', 'LETHE_IMPORT_MAX_ROWS'), 1_000_000, 1),
   });
 }

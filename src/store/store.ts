@@ -9,6 +9,7 @@ import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
 import { KyselyContactsRepository } from './repositories/contacts.repository.js';
 import { KyselyEventsRepository } from './repositories/events.repository.js';
+import { KyselyImportsRepository } from './repositories/imports.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import type { Database } from './schema.js';
@@ -23,6 +24,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     contacts: new KyselyContactsRepository(db, capabilities),
     lists: new KyselyListsRepository(db, capabilities),
     events: new KyselyEventsRepository(db, capabilities),
+    imports: new KyselyImportsRepository(db, capabilities),
   };
 }
 

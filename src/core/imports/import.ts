@@ -1,4 +1,5 @@
 import type { MatchBy } from '../contacts/contact.js';
+import type { NewOperation } from '../operations/operation.js';
 
 /** The operation kind of a bulk import; the worker runs it in chunks of rows. */
 export const IMPORT_KIND = 'import.contacts';
@@ -44,6 +45,10 @@ export interface ImportTallies {
  * the account it is given.
  */
 export interface ImportsRepository {
+  /** Stores a new import operation; returns its id. */
+  insertOperation(operation: NewOperation): Promise<number>;
+  /** Sets the number of rows once they are all stored. */
+  setRowCount(accountId: number, operationId: number, rows: number): Promise<void>;
   /** Stores rows `firstSeq`, `firstSeq + 1`, … as pending targets of the operation. */
   insertRows(accountId: number, operationId: number, firstSeq: number, values: readonly string[]): Promise<void>;
   /** The pending rows with seq in [from, to], in order. */

@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import type { NewOperation } from '../../core/operations/operation.js';
 import type { ImportRowError, ImportsRepository, ImportTallies, PendingRow } from '../../core/imports/import.js';
 import { chunked } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database } from '../schema.js';
 
+/** Rows per statement when rows are stored (bound as one value). */
+const ROWS_PER_STATEMENT = 10_000;
 /** Bound values per target row in a multi-row insert. */
 const TARGET_COLUMNS = 6;
 
@@ -23,11 +26,53 @@ export class KyselyImportsRepository implements ImportsRepository {
     return Math.floor((this.capabilities.maxBindParams - 10) / TARGET_COLUMNS);
   }
 
+  async insertOperation(op: NewOperation): Promise<number> {
+    const row = await this.db
+      .insertInto('operations')
+      .values({
+        account_id: op.accountId,
+        uuid: op.uuid,
+        parent_operation_id: op.parentId,
+        kind: op.kind,
+        action: op.action,
+        selector_kind: op.selectorKind,
+        selector_size: op.selectorSize,
+        params: JSON.stringify(op.params),
+        dry_run: op.dryRun ? 1 : 0,
+        state: op.state,
+        expected: op.expected,
+        processed: op.processed,
+        invalid: op.invalid,
+        requested_by_key_id: op.requestedByKeyId,
+        via: op.via,
+        run_after: op.now,
+        created_at: op.now,
+        updated_at: op.now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async setRowCount(accountId: number, operationId: number, rows: number): Promise<void> {
+    await this.db.updateTable('operations').set({ expected: rows, selector_size: rows }).where('account_id', '=', accountId).where('id', '=', operationId).execute();
+  }
+
+  /**
+   * A million rows must be stored in seconds: each run of rows travels as ONE bound value
+   * (an array on PostgreSQL, a JSON array on SQLite) that the database unpacks itself,
+   * instead of a statement with a placeholder per column per row.
+   */
   async insertRows(accountId: number, operationId: number, firstSeq: number, values: readonly string[]): Promise<void> {
-    let seq = firstSeq;
-    for (const run of chunked(values, this.rowsPerInsert)) {
-      const rows = run.map((value) => ({ operation_id: operationId, seq: seq++, account_id: accountId, value, outcome: 'pending', detail: null }));
-      await this.db.insertInto('operation_targets').values(rows).execute();
+    let offset = firstSeq - 1;
+    for (const run of chunked(values, ROWS_PER_STATEMENT)) {
+      const query = this.capabilities.arrayParams
+        ? sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
+              select ${operationId}, ${offset}::integer + ord::integer, ${accountId}, v, 'pending' from unnest(${run}::text[]) with ordinality as t(v, ord)`
+        : sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
+              select ${operationId}, ${offset + 1} + key, ${accountId}, value, 'pending' from json_each(${JSON.stringify(run)})`;
+      await query.execute(this.db);
+      offset += run.length;
     }
   }
 
