@@ -4,7 +4,9 @@ import type { ContactsRepository } from './contacts/contact.js';
 import type { EventsRepository } from './events/event.js';
 import type { ImportsRepository } from './imports/import.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
+import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
+import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
 
 /**
@@ -20,6 +22,8 @@ export interface Repositories {
   lists: ListsRepository;
   events: EventsRepository;
   imports: ImportsRepository;
+  lifecycle: LifecycleRepository;
+  operations: OperationsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

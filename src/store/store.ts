@@ -10,6 +10,8 @@ import { KyselyAuditRepository } from './repositories/audit.repository.js';
 import { KyselyContactsRepository } from './repositories/contacts.repository.js';
 import { KyselyEventsRepository } from './repositories/events.repository.js';
 import { KyselyImportsRepository } from './repositories/imports.repository.js';
+import { KyselyLifecycleRepository } from './repositories/lifecycle.repository.js';
+import { KyselyOperationsRepository } from './repositories/operations.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import type { Database } from './schema.js';
@@ -25,6 +27,8 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     lists: new KyselyListsRepository(db, capabilities),
     events: new KyselyEventsRepository(db, capabilities),
     imports: new KyselyImportsRepository(db, capabilities),
+    lifecycle: new KyselyLifecycleRepository(db, capabilities),
+    operations: new KyselyOperationsRepository(db, capabilities),
   };
 }
 

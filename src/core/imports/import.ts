@@ -1,5 +1,4 @@
 import type { MatchBy } from '../contacts/contact.js';
-import type { NewOperation } from '../operations/operation.js';
 
 /** The operation kind of a bulk import; the worker runs it in chunks of rows. */
 export const IMPORT_KIND = 'import.contacts';
@@ -45,8 +44,6 @@ export interface ImportTallies {
  * the account it is given.
  */
 export interface ImportsRepository {
-  /** Stores a new import operation; returns its id. */
-  insertOperation(operation: NewOperation): Promise<number>;
   /** Sets the number of rows once they are all stored. */
   setRowCount(accountId: number, operationId: number, rows: number): Promise<void>;
   /** Stores rows `firstSeq`, `firstSeq + 1`, … as pending targets of the operation. */

@@ -84,7 +84,7 @@ export class ImportsService {
         chunkSize: this.chunkSize,
         ...(options.label !== undefined ? { label: options.label } : {}),
       };
-      const id = await tx.imports.insertOperation({
+      const { id } = await tx.operations.insert({
         accountId,
         uuid: newUuid(),
         parentId: null,

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { NewOperation } from '../../core/operations/operation.js';
 import type { ImportRowError, ImportsRepository, ImportTallies, PendingRow } from '../../core/imports/import.js';
 import { chunked } from '../batching.js';
 import type { Capabilities } from '../database.js';
@@ -24,34 +23,6 @@ export class KyselyImportsRepository implements ImportsRepository {
 
   private get rowsPerInsert(): number {
     return Math.floor((this.capabilities.maxBindParams - 10) / TARGET_COLUMNS);
-  }
-
-  async insertOperation(op: NewOperation): Promise<number> {
-    const row = await this.db
-      .insertInto('operations')
-      .values({
-        account_id: op.accountId,
-        uuid: op.uuid,
-        parent_operation_id: op.parentId,
-        kind: op.kind,
-        action: op.action,
-        selector_kind: op.selectorKind,
-        selector_size: op.selectorSize,
-        params: JSON.stringify(op.params),
-        dry_run: op.dryRun ? 1 : 0,
-        state: op.state,
-        expected: op.expected,
-        processed: op.processed,
-        invalid: op.invalid,
-        requested_by_key_id: op.requestedByKeyId,
-        via: op.via,
-        run_after: op.now,
-        created_at: op.now,
-        updated_at: op.now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
   }
 
   async setRowCount(accountId: number, operationId: number, rows: number): Promise<void> {
