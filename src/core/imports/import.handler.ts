@@ -15,9 +15,10 @@ import { inputOfRow } from './import-row.js';
  */
 export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandler {
   return {
-    async plan(_tx, operation) {
+    async plan(_tx, operation, context) {
       const params = operation.params as Partial<ImportParams> & { chunkSize?: number };
-      const size = Math.max(1, params.chunkSize ?? DEFAULT_IMPORT_CHUNK);
+      // The smaller of the import's chunk size (at most what one upsert transaction takes) and the worker's.
+      const size = Math.max(1, Math.min(params.chunkSize ?? DEFAULT_IMPORT_CHUNK, context.chunkSize));
       const rows = operation.selectorSize;
       const chunks: Array<{ rangeStart: number; rangeEnd: number }> = [];
       for (let start = 1; start <= rows; start += size) chunks.push({ rangeStart: start, rangeEnd: Math.min(rows, start + size - 1) });

@@ -6,6 +6,7 @@ import { invalid, notFound } from '../errors.js';
 import { checkPageLimit } from '../input.js';
 import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
+import { auditOperation } from '../operations/audit-operation.js';
 import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_ROWS } from './import.js';
 import type { ImportParams, ImportRowError, ImportTallies } from './import.js';
 import { readRows } from './import-source.js';
@@ -84,7 +85,7 @@ export class ImportsService {
         chunkSize: this.chunkSize,
         ...(options.label !== undefined ? { label: options.label } : {}),
       };
-      const { id } = await tx.operations.insert({
+      const operation = await tx.operations.insert({
         accountId,
         uuid: newUuid(),
         parentId: null,
@@ -103,6 +104,7 @@ export class ImportsService {
         via: actor.via,
         now,
       });
+      const { id } = operation;
       let stored = 0;
       let batch: string[] = [];
       const flush = async () => {
@@ -116,6 +118,7 @@ export class ImportsService {
       }
       if (batch.length > 0) await flush();
       await tx.imports.setRowCount(accountId, id, stored);
+      await auditOperation(this.deps, tx, { ...operation, selectorSize: stored, counts: { ...operation.counts, expected: stored } }, 'operation.created');
       return id;
     });
     this.deps.notifyWork();
