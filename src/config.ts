@@ -27,6 +27,8 @@ export interface Config {
   importChunkSize: number;
   /** Most rows one import may hold. */
   importMaxRows: number;
+  /** PostgreSQL storage scrub after erasure: `rewrite` (VACUUM FULL, default) or `vacuum`. */
+  scrubMode: 'rewrite' | 'vacuum';
   /** Contacts (or named targets) per chunk: one transaction each. */
   chunkSize: number;
   /** How often an idle worker looks for work (it is also woken when work is queued here). */
@@ -66,6 +68,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const adminKey = pick('adminKey', 'LETHE_ADMIN_KEY');
   const secret = pick('secret', 'LETHE_SECRET');
+  const scrubMode = String(pick('scrubMode', 'LETHE_SCRUB_MODE') ?? 'rewrite').toLowerCase();
+  if (scrubMode !== 'rewrite' && scrubMode !== 'vacuum') throw new Error('LETHE_SCRUB_MODE must be rewrite or vacuum');
   return Object.freeze({
     port: intOf('PORT', pick('port', 'PORT'), 8080, 0),
     host: String(pick('host', 'HOST') ?? '127.0.0.1'),
@@ -80,6 +84,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
     importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 1000, 1),
     importMaxRows: intOf('LETHE_IMPORT_MAX_ROWS', pick('importMaxRows', 'LETHE_IMPORT_MAX_ROWS'), 1_000_000, 1),
+    scrubMode,
     chunkSize: intOf('LETHE_CHUNK_SIZE', pick('chunkSize', 'LETHE_CHUNK_SIZE'), 2000, 1),
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),

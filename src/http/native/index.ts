@@ -3,6 +3,7 @@ import type { Core } from '../../core/core.js';
 import { authHook } from '../auth.js';
 import { sendProblem } from '../problem.js';
 import { accountsRoutes } from './accounts.routes.js';
+import { auditRoutes } from './audit.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { importsRoutes } from './imports.routes.js';
@@ -28,4 +29,5 @@ export async function nativeApi(app: FastifyInstance, { core, importBodyLimit }:
   await app.register(listsRoutes, { core });
   await app.register(eventsRoutes, { core });
   await app.register(importsRoutes, { core, bodyLimit: importBodyLimit ?? app.initialConfig.bodyLimit ?? 64 * 1024 * 1024 });
+  await app.register(auditRoutes, { core });
 }
