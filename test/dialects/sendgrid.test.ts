@@ -212,6 +212,7 @@ for (const engine of ENGINES) {
       const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { tags?: string[]; summary?: string }>> };
       const expected = [
         'get /v3/scopes',
+        'put /v3/marketing/contacts',
         'delete /v3/marketing/contacts',
         'get /v3/marketing/contacts/{id}',
         'post /v3/marketing/contacts/batch',

@@ -6,7 +6,8 @@ import { normalizeEmail } from '../../../core/crypto.js';
 import { isValidEmail } from '../../../core/email.js';
 import { AppError, invalid, notFound } from '../../../core/errors.js';
 import { ContactDetails } from './contacts.wire.js';
-import { ContactJob, IMPORT_KIND, presentContactJob } from './jobs.wire.js';
+import { IMPORT_KIND } from '../../../core/imports/import.js';
+import { ContactJob, presentContactJob } from './jobs.wire.js';
 import { commaList, isLive, isUuid, presentContacts } from './present.js';
 import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
 
@@ -42,7 +43,11 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   }, async (request) => {
     if (!isUuid(request.params.id)) throw notFound('job');
     const operation = await core.operations.get(request.actor, request.params.id);
-    if (operation.kind !== IMPORT_KIND && operation.action !== 'purge') throw notFound('job');
+    if (operation.kind === IMPORT_KIND) {
+      const { created, updated } = await core.imports.get(request.actor, operation.id);
+      return presentContactJob(operation, { created, updated });
+    }
+    if (operation.action !== 'purge') throw notFound('job');
     return presentContactJob(operation);
   });
 

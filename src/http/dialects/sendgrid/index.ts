@@ -12,6 +12,7 @@ import { sendErrors } from './errors.js';
 import { listsRoutes } from './lists.routes.js';
 import { ErrorResponse } from './schemas.js';
 import { scopesRoutes } from './scopes.routes.js';
+import { upsertRoutes } from './upsert.routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -70,6 +71,7 @@ export async function sendgridApi(app: FastifyInstance, { core, config }: SendGr
 
   await app.register(scopesRoutes, { core });
   await app.register(contactsRoutes, { core });
+  await app.register(upsertRoutes, { core });
   await app.register(listsRoutes, { core });
   await app.register(eraseJobRoutes, { core });
 }

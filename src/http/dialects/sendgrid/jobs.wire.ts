@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import { toIso } from '../../../core/clock.js';
+import { IMPORT_KIND } from '../../../core/imports/import.js';
 import type { Operation } from '../../../core/operations/operation.js';
 
 /** Operations as SendGrid's job statuses. Job ids are operation uuids. */
-
-export const IMPORT_KIND = 'import.contacts';
 
 /** pending = not finished; errored = finished with some errors; failed = nothing done, or the job failed. */
 export function jobStatusOf(operation: Operation): 'pending' | 'completed' | 'errored' | 'failed' {
@@ -31,18 +30,16 @@ export const ContactJob = Type.Object({
 });
 
 /** An upsert (import) or delete (purge) operation as `GET /v3/marketing/contacts/imports/{id}` shows it. */
-export function presentContactJob(operation: Operation) {
+export function presentContactJob(operation: Operation, tallies?: { created: number; updated: number }) {
   const upsert = operation.kind === IMPORT_KIND;
   const { counts } = operation;
-  const created = typeof operation.params.created === 'number' ? operation.params.created : undefined;
-  const updated = typeof operation.params.updated === 'number' ? operation.params.updated : undefined;
   return {
     id: operation.uuid,
     status: jobStatusOf(operation),
     job_type: upsert ? 'upsert' : 'delete',
     results: {
       requested_count: counts.expected,
-      ...(upsert ? { created_count: created ?? counts.succeeded, updated_count: updated ?? 0 } : { deleted_count: counts.succeeded }),
+      ...(upsert ? { created_count: tallies?.created ?? 0, updated_count: tallies?.updated ?? 0 } : { deleted_count: counts.succeeded }),
       errored_count: counts.invalid + counts.failed,
     },
     ...(operation.startedAt !== null ? { started_at: toIso(operation.startedAt) ?? undefined } : {}),
