@@ -148,6 +148,7 @@ for (const engine of ENGINES) {
 
       const hits = await searchRawStorage(t.lethe.store.handle, ['alice.flow@example.com', 'Alicia', 'Quixotic', 'Zanzibarville', 'espresso-lover', '203.0.113.77', 'quixotic-trips', 'bob.flow@example.com', 'carol.flow@example.com']);
       assert.deepEqual(hits, []);
+      for (const value of ['alice.flow@example.com', 'bob.flow@example.com', 'Zanzibarville', 'not-an-email']) assert.ok(!t.logs.text().includes(value), `the logs hold no ${value}`);
     });
 
     it('deletes all contacts', async () => {

@@ -6,6 +6,7 @@ import type { Api } from '../helpers/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
+import { drainOperations } from '../helpers/operations.js';
 
 /** SendGrid's envelope, with the status asserted; returns the errors. */
 function sendgridErrors(res: LightMyRequestResponse, status: number): Array<{ field: string | null; message: string }> {
@@ -236,8 +237,66 @@ for (const engine of ENGINES) {
       assert.match(doc.paths['/v3/recipients/erasejob/{job_id}']?.get?.summary ?? '', /Lethe extension/);
     });
 
+    it('deletes a list with its contacts as a job; without delete_contacts only the list goes', async () => {
+      const listUuid = (await sg.post('/v3/marketing/lists', { name: 'Doomed' })).json().id as string;
+      const keptUuid = (await sg.post('/v3/marketing/lists', { name: 'Only the list' })).json().id as string;
+      const ids = new Map(((await native.get('/v1/lists?limit=1000')).json().data as Array<{ id: number; uuid: string }>).map((l) => [l.uuid, l.id]));
+      const member = await createContact(native, { email: 'doomed@example.com', list_ids: [ids.get(listUuid)] });
+      const other = await createContact(native, { email: 'kept@example.com', list_ids: [ids.get(keptUuid)] });
+      const outsider = await createContact(native, { email: 'outsider@example.com' });
+
+      // Deleting the contacts too needs the erase scope.
+      const writer = api(t, t.auth(await createKey(t, ['read', 'write'])));
+      sendgridErrors(await writer.delete(`/v3/marketing/lists/${listUuid}?delete_contacts=true`), 403);
+      assert.equal((await sg.get(`/v3/marketing/lists/${listUuid}`)).statusCode, 200, 'a refused request changes nothing');
+
+      const res = await t.app.inject({ method: 'DELETE', url: `/v3/marketing/lists/${listUuid}?delete_contacts=true`, headers: { ...t.auth(), 'content-type': 'application/json' } });
+      assert.equal(res.statusCode, 200, res.body);
+      const jobId = res.json().job_id as string;
+      sendgridErrors(await sg.get(`/v3/marketing/lists/${listUuid}`), 404);
+      await drainOperations(t);
+      const job = await sg.get(`/v3/marketing/contacts/imports/${jobId}`);
+      assert.equal(job.statusCode, 200, job.body);
+      assert.equal(job.json().job_type, 'delete');
+      assert.equal(job.json().status, 'completed');
+      assert.equal(job.json().results.deleted_count, 1);
+      sendgridErrors(await sg.get(`/v3/marketing/contacts/${member.uuid}`), 404);
+      assert.equal((await native.get(`/v1/contacts/${member.id}`)).statusCode, 404, 'purged: the row is gone');
+      assert.equal((await sg.get(`/v3/marketing/contacts/${outsider.uuid}`)).statusCode, 200);
+      // A delete job is no erase job, and the other way round.
+      sendgridErrors(await sg.get(`/v3/recipients/erasejob/${jobId}`), 404);
+
+      const plain = await sg.delete(`/v3/marketing/lists/${keptUuid}`);
+      assert.equal(plain.statusCode, 204, plain.body);
+      sendgridErrors(await sg.get(`/v3/marketing/lists/${keptUuid}`), 404);
+      assert.equal((await sg.get(`/v3/marketing/contacts/${other.uuid}`)).statusCode, 200, 'the contacts of a deleted list stay');
+      // An empty list has no job: 204.
+      const empty = (await sg.post('/v3/marketing/lists', { name: 'Empty' })).json().id as string;
+      assert.equal((await sg.delete(`/v3/marketing/lists/${empty}?delete_contacts=true`)).statusCode, 204);
+    });
+
+    it('reports created and updated contacts of an upsert job, and keeps jobs of other accounts hidden', async () => {
+      const first = await sg.put('/v3/marketing/contacts', { contacts: [{ email: 'up1@example.com', first_name: 'One' }, { email: 'up2@example.com' }] });
+      assert.equal(first.statusCode, 202, first.body);
+      await drainOperations(t);
+      const second = await sg.put('/v3/marketing/contacts', { contacts: [{ email: 'UP1@example.com', last_name: 'Updated' }, { email: 'up3@example.com' }] });
+      await drainOperations(t);
+      const job = (await sg.get(`/v3/marketing/contacts/imports/${second.json().job_id}`)).json();
+      assert.equal(job.status, 'completed');
+      assert.deepEqual(job.results, { requested_count: 2, created_count: 1, updated_count: 1, errored_count: 0 });
+      assert.match(job.started_at, /Z$/);
+      assert.match(job.finished_at, /Z$/);
+      const found = (await sg.post('/v3/marketing/contacts/search/emails', { emails: ['up1@example.com'] })).json().result['up1@example.com'].contact;
+      assert.equal(found.first_name, 'One');
+      assert.equal(found.last_name, 'Updated');
+
+      await createSubAccount(t, 'jobs-elsewhere');
+      sendgridErrors(await api(t, { ...t.auth(), 'on-behalf-of': 'jobs-elsewhere' }).get(`/v3/marketing/contacts/imports/${second.json().job_id}`), 404);
+      sendgridErrors(await sg.get('/v3/marketing/contacts/imports/not-a-job'), 404);
+    });
+
     it('logs no addresses', () => {
-      for (const address of ['ann@example.com', 'user1@gml', 'no-at-sign', 'nobody@example.com']) assert.ok(!t.logs.text().includes(address), address);
+      for (const address of ['ann@example.com', 'user1@gml', 'no-at-sign', 'nobody@example.com', 'doomed@example.com', 'up1@example.com']) assert.ok(!t.logs.text().includes(address), address);
     });
   });
 }
