@@ -105,6 +105,7 @@ for (const engine of ENGINES) {
       const page2 = await sg.get(`${next.pathname}${next.search}`);
       assert.equal(page2.json().result[0].name, 'Second');
       sendgridErrors(await sg.get('/v3/marketing/lists/00000000-0000-4000-8000-000000000000'), 404);
+      assert.deepEqual(sendgridErrors(await sg.get('/v3/marketing/lists?page_token=forged'), 400).map((e) => e.field), ['page_token']);
 
       // Memberships only: the contact stays; a comma list may come unencoded.
       const removed = await t.app.inject({ method: 'DELETE', url: `/v3/marketing/lists/${list.id}/contacts?contact_ids=${contact.uuid},00000000-0000-4000-8000-000000000000`, headers: { ...t.auth(), 'content-type': 'application/json' } });

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Core } from '../../../core/core.js';
-import { normalizeEmail } from '../../../core/crypto.js';
 import { isValidEmail } from '../../../core/email.js';
 import { AppError, notFound } from '../../../core/errors.js';
 import { EraseJob, presentEraseJob } from './jobs.wire.js';
@@ -36,8 +35,8 @@ export async function eraseJobRoutes(base: FastifyInstance, { core }: { core: Co
         details: bad.map((address) => ({ field: 'email_addresses', message: `Email_address ${address} is not valid` })),
       });
     }
-    const unique = [...new Map(addresses.map((a) => [normalizeEmail(a), a])).values()];
-    const operation = await core.operations.create(request.actor, { action: 'erase', selector: { kind: 'emails', values: unique }, label: 'sendgrid.erasejob' });
+    // The engine deduplicates addresses as Lethe compares them (case-insensitively).
+    const operation = await core.operations.create(request.actor, { action: 'erase', selector: { kind: 'emails', values: addresses }, label: 'sendgrid.erasejob' });
     return reply.status(202).send({ job_id: operation.uuid });
   });
 

@@ -29,6 +29,15 @@ async function presentList(core: Core, actor: Actor, request: FastifyRequest, li
   return { id: list.uuid, name: list.name, contact_count: count, _metadata: { self: selfOf(request, list) } };
 }
 
+/** The position in a page token this API gave (a /v1 cursor); 400 naming page_token otherwise. */
+function pageTokenOf(token: string | undefined): number[] {
+  try {
+    return decodeCursor(token, 1) ?? [];
+  } catch {
+    throw invalid('page_token', 'page_token is not one this API gave; follow _metadata.next');
+  }
+}
+
 export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -61,7 +70,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     },
   }, async (request) => {
     const pageSize = request.query.page_size ?? 100;
-    const [afterId] = decodeCursor(request.query.page_token, 1) ?? [];
+    const [afterId] = pageTokenOf(request.query.page_token);
     const page = await core.lists.list(request.actor, { limit: pageSize, ...(afterId !== undefined ? { afterId } : {}) });
     const result = await Promise.all(page.lists.map((list) => presentList(core, request.actor, request, list)));
     const url = `${baseUrlOf(request)}/v3/marketing/lists?page_size=${pageSize}`;
