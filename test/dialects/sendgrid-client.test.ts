@@ -219,3 +219,32 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`SendGrid's official client meets the erase-job limit [${engine}]`, () => {
+    let t: TestApp;
+    let sg: SgClient;
+    before(async () => {
+      t = await buildTestApp(engine, { config: { eraseJobRateLimit: 2 } });
+      t.clock.set(Math.floor(t.clock.now() / 60_000) * 60_000 + 1_000);
+      sg = clientFor(await listen(t), t.adminKey);
+    });
+    after(async () => t.close());
+
+    it('sees the headers count down, then 429 with SendGrid\'s body, then a new window', async () => {
+      const erase = () => sg.request({ method: 'POST', url: '/v3/recipients/erasejob', body: { email_addresses: ['limit@example.com'] } });
+      for (const remaining of ['1', '0']) {
+        const [res] = await erase();
+        assert.equal(res.statusCode, 202);
+        assert.equal(res.headers['x-ratelimit-limit'], '2');
+        assert.equal(res.headers['x-ratelimit-remaining'], remaining);
+      }
+      const errors = await failure(erase(), 429);
+      assert.deepEqual(errors, [{ field: null, message: 'too many requests' }]);
+      t.clock.advance(60_000);
+      const [res] = await erase();
+      assert.equal(res.statusCode, 202);
+      assert.equal(res.headers['x-ratelimit-remaining'], '1');
+    });
+  });
+}
