@@ -106,8 +106,9 @@ async function vacuum(db: Kysely<Database>, tables: ScrubbableTable[], settings:
 }
 
 /**
- * Waits until no other session of this database (nor a prepared transaction or a
- * replication slot) holds a snapshot or transaction older than `horizon`: until then
+ * Waits until no other session of this database holds a snapshot older than `horizon`,
+ * no transaction older than it runs in any database, and no prepared transaction or
+ * replication slot holds one: until then
  * VACUUM must keep the removed rows for it. Gives up with CONFLICT after `maxWaitMs`.
  */
 async function waitForOlderSnapshots(db: Kysely<Database>, horizon: string, maxWaitMs: number): Promise<void> {
@@ -116,10 +117,14 @@ async function waitForOlderSnapshots(db: Kysely<Database>, horizon: string, maxW
     const { rows } = await sql<{ sessions: number; prepared: number; slots: number }>`
       select
         (select count(*)::int from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid()
-            and (age(backend_xmin) > age(${horizon}::xid) or age(backend_xid) > age(${horizon}::xid))) as sessions,
+          where pid <> pg_backend_pid()
+            and ((datname = current_database() and age(backend_xmin) > age(${horizon}::xid))
+              -- Transaction ids are server-wide: a transaction still running in ANY database
+              -- (a CREATE DATABASE, another tenant's long write) holds back the xmin of every
+              -- new snapshot here, VACUUM's own included, and with it the removal of our rows.
+              or age(backend_xid) > age(${horizon}::xid))) as sessions,
         (select count(*)::int from pg_prepared_xacts
-          where database = current_database() and age(transaction) > age(${horizon}::xid)) as prepared,
+          where age(transaction) > age(${horizon}::xid)) as prepared,
         (select count(*)::int from pg_replication_slots
           where (database is null or database = current_database()) and age(xmin) > age(${horizon}::xid)) as slots
     `.execute(db);
