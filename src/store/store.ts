@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
-import { scrubStorage } from './scrub.js';
+import { createScrubber } from './scrub.js';
 import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
@@ -60,7 +60,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
             }
           })
       : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
-    scrubStorage: (tables) => scrubStorage(handle, tables, options.scrub),
+    scrubStorage: createScrubber(handle, options.scrub),
     close: () => handle.close(),
   };
 }
