@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
 import { isAppError } from '../../src/core/errors.js';
 import { scrubStorage } from '../../src/store/scrub.js';
 import { createStore } from '../../src/store/store.js';
@@ -89,6 +90,13 @@ for (const engine of ENGINES) {
       await db.deleteFrom('events').where('contact_id', '=', id).execute();
       await db.deleteFrom('contacts').where('id', '=', id).execute();
       await db.updateTable('operation_targets').set({ value: null, value_hash: 'h'.repeat(64), outcome: 'done' }).where('value', '=', values.email).execute();
+    }
+
+    if (engine === 'sqlite') {
+      it('opens SQLite with secure_delete on (freed cells and pages are zeroed)', () => {
+        assert.equal(store.handle.sqlite?.pragma('secure_delete', { simple: true }), 1);
+        assert.equal(store.handle.sqlite?.pragma('journal_mode', { simple: true }), 'wal');
+      });
     }
 
     it('after an erase in place, the old values stay in the files until the scrub removes them', async () => {
@@ -190,6 +198,14 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+describe('scrub mode setting', () => {
+  it('reads LETHE_SCRUB_MODE: rewrite by default, vacuum on request, anything else refused', () => {
+    assert.equal(loadConfig({}, {}).scrubMode, 'rewrite');
+    assert.equal(loadConfig({}, { LETHE_SCRUB_MODE: 'VACUUM' }).scrubMode, 'vacuum');
+    assert.throws(() => loadConfig({}, { LETHE_SCRUB_MODE: 'none' }), /LETHE_SCRUB_MODE must be rewrite or vacuum/);
+  });
+});
 
 /** Another connection with an open read transaction whose snapshot predates what follows. */
 async function openReader(database: TestDatabase, store: KyselyStore): Promise<{ close(): Promise<void> }> {
