@@ -5,6 +5,7 @@ import type { EventsRepository } from './events/event.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
 import type { ListsRepository } from './lists/list.js';
 import type { MetaRepository } from './meta.js';
+import type { OperationStatsRepository } from './reports/operation-stats.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -18,6 +19,7 @@ export interface Repositories {
   contacts: ContactsRepository;
   lists: ListsRepository;
   events: EventsRepository;
+  operationStats: OperationStatsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

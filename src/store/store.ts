@@ -11,6 +11,7 @@ import { KyselyContactsRepository } from './repositories/contacts.repository.js'
 import { KyselyEventsRepository } from './repositories/events.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
+import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -23,6 +24,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     contacts: new KyselyContactsRepository(db, capabilities),
     lists: new KyselyListsRepository(db, capabilities),
     events: new KyselyEventsRepository(db, capabilities),
+    operationStats: new KyselyOperationStatsRepository(db),
   };
 }
 
