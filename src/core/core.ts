@@ -5,6 +5,8 @@ import type { CoreDeps } from './context.js';
 import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
+import { OperationsService } from './operations/operations.service.js';
 import { OperationReportsService } from './reports/operation-reports.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
@@ -17,6 +19,8 @@ export function createCore(deps: CoreDeps) {
     contacts: new ContactsService(deps),
     lists: new ListsService(deps),
     events: new EventsService(deps),
+    operations: new OperationsService(deps),
+    lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
   };
 }

@@ -5,9 +5,7 @@ import type { Operation, OperationState } from '../operations/operation.js';
 import { MAX_STATS_BUCKETS, STATS_INTERVALS } from './operation-stats.js';
 import type { OperationStatsRow, StatsInterval } from './operation-stats.js';
 
-export const REPORT_STATES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const satisfies readonly OperationState[];
-
-export type StateCounts = Record<(typeof REPORT_STATES)[number], number> & { total: number };
+export type StateCounts = Record<OperationState, number> & { total: number };
 
 export interface OutcomeCounts {
   processed: number;

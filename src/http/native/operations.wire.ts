@@ -1,19 +1,16 @@
 import { Type } from 'typebox';
 import type { Static, TObject, TProperties } from 'typebox';
 import { toIso } from '../../core/clock.js';
-import { OPERATION_ACTIONS } from '../../core/operations/operation.js';
-import type { CreateOperationInput, Operation, OperationAction, OperationState, Selector } from '../../core/operations/operation.js';
+import { MAX_TARGETS, OPERATION_ACTIONS, OPERATION_STATES, TARGET_OUTCOMES, TERMINAL_STATES } from '../../core/operations/operation.js';
+import type { CreateOperationInput, Operation, OperationAction, OperationState, OperationTarget, Selector, TargetOutcome } from '../../core/operations/operation.js';
 import { IsoTime } from './schemas.js';
 import { Nullable } from './wire.js';
 
 /** Operations on the wire: snake_case JSON with ISO times, and the mapping to and from core. */
 
-export const OPERATION_STATES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const satisfies readonly OperationState[];
-export const FINAL_STATES: readonly OperationState[] = ['completed', 'failed', 'canceled'];
-export const isFinal = (state: OperationState): boolean => FINAL_STATES.includes(state);
+export const isFinal = (state: OperationState): boolean => TERMINAL_STATES.includes(state);
 
-/** Most values one request may name (the issue's million, each target counted per item). */
-export const MAX_SELECTOR_VALUES = 1_000_000;
+const MAX_SELECTOR_VALUES = MAX_TARGETS;
 /**
  * Body limit of `POST /v1/operations`: a million addresses of typical length are 30–40 MB
  * of JSON, so this route accepts more than the default body limit.
@@ -173,3 +170,23 @@ export const presentOperation = (op: Operation): OperationWire => ({ ...presentF
 
 /** A page of operations, targets or buckets. */
 export const PageOf = <T extends TObject<TProperties>>(item: T) => Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' })) });
+
+export const OutcomeSchema = Type.Unsafe<TargetOutcome>({ type: 'string', enum: [...TARGET_OUTCOMES] });
+
+export const TargetSchema = Type.Object({
+  seq: Type.Integer({ description: 'Position among the distinct values of the request, from 1' }),
+  value: Nullable(Type.String({ description: 'The value as named, only while the target is pending; null once processed (the request to forget is itself forgotten)' })),
+  value_hash: Nullable(Type.String({ description: 'Keyed hash of the normalized value: what stays after processing' })),
+  contact_id: Nullable(Type.Integer()),
+  outcome: OutcomeSchema,
+  detail: Nullable(Type.String({ description: 'Why, for invalid, skipped and failed targets' })),
+});
+
+export const presentTarget = (t: OperationTarget): Static<typeof TargetSchema> => ({
+  seq: t.seq,
+  value: t.value,
+  value_hash: t.valueHash,
+  contact_id: t.contactId,
+  outcome: t.outcome,
+  detail: t.detail,
+});
