@@ -58,14 +58,16 @@ export function scopeFor(action: string, dryRun: boolean): Scope {
   return 'write';
 }
 
+const ANY_OPERATION_SCOPE: readonly Scope[] = ['read', 'write', 'delete', 'erase'];
+
 const requireScopeFor = (actor: Actor, op: Pick<Operation, 'action' | 'dryRun'>) => requireScope(actor, scopeFor(op.action, op.dryRun));
 
 export async function operationsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/operations', {
-    // Checked per action below: a dry run needs read, soft_delete/restore delete, erase/purge erase.
-    config: { scope: 'read' },
+    // Any of these lets the request in (before its body is read); the handler checks the one the action needs.
+    config: { scope: ANY_OPERATION_SCOPE },
     bodyLimit: OPERATION_BODY_LIMIT,
     validatorCompiler: firstErrorValidatorCompiler(),
     schema: {
@@ -148,7 +150,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
 
   app.post('/operations/:id/cancel', {
     // Checked below: canceling needs the scope that starting the operation needed.
-    config: { scope: 'read' },
+    config: { scope: ANY_OPERATION_SCOPE },
     schema: {
       tags,
       summary: 'Cancel an operation: a queued one at once, a running one at its next chunk boundary (what is done stays done)',
