@@ -5,7 +5,7 @@ import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { api, createContact, createKey, createSubAccount } from '../helpers/api.js';
 import type { Api } from '../helpers/api.js';
-import { drainOperations } from '../helpers/drain.js';
+import { drainOperations } from '../helpers/operations.js';
 
 /** Rows of the operation tables and the audit: a refused request leaves none. */
 async function written(t: TestApp): Promise<number[]> {

@@ -6,7 +6,7 @@ import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { api, createContact } from '../helpers/api.js';
 import type { Api } from '../helpers/api.js';
-import { drainOperations } from '../helpers/drain.js';
+import { drainOperations } from '../helpers/operations.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
