@@ -114,6 +114,7 @@ for (const engine of ENGINES) {
         assert.equal(erases.totals.operations.total, 1);
         assert.equal(erases.totals.operations.canceled, 1);
 
+        fresh.clock.advance(60_000);
         const defaults = (await c.get('/v1/operations/analytics')).json();
         assert.equal(defaults.interval, 'day');
         assert.equal(defaults.buckets.length, 31, 'the last 30 days, the first one partial');

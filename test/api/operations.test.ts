@@ -143,12 +143,11 @@ for (const engine of ENGINES) {
       assert.deepEqual(targets.data.map((x: { seq: number }) => x.seq), [...targets.data.map((x: { seq: number }) => x.seq)].sort((x, y) => x - y));
       for (const target of targets.data) {
         assert.equal(target.value, null, 'the request to forget is itself forgotten');
-        assert.match(String(target.value_hash), /^[0-9a-f]{16,}$/);
+        if (target.outcome !== 'invalid') assert.match(String(target.value_hash), /^[0-9a-f]{16,}$/);
       }
       assert.ok(!JSON.stringify(targets).includes('example.com'));
       const outcomes = targets.data.map((x: { outcome: string }) => x.outcome).sort();
       assert.deepEqual(outcomes, ['done', 'invalid', 'invalid', 'not_found']);
-      assert.equal(targets.data.find((x: { outcome: string }) => x.outcome === 'done').contact_id, c.id);
 
       const notFound = (await client.get(`/v1/operations/${op.id}/targets?outcome=not_found`)).json();
       assert.equal(notFound.data.length, 1);
@@ -164,18 +163,20 @@ for (const engine of ENGINES) {
     it('runs a dry run that counts what would be affected and changes nothing', async () => {
       const c = await contact();
       const before = (await client.get(`/v1/contacts/${c.id}`)).json();
-      const active = (await client.get('/v1/contacts?status=active&limit=1000')).json().data.length as number;
+      const contacts = (await client.get('/v1/contacts?status=all&limit=1000')).json().data as Array<{ status: string }>;
+      const erasable = contacts.filter((x) => x.status === 'active' || x.status === 'deleted').length;
+      assert.ok(erasable > 1);
       const dry = await run({ action: 'erase', selector: { all: true }, dry_run: true });
       assert.equal(dry.dry_run, true);
       assert.equal(dry.state, 'completed');
-      assert.equal(dry.counts.succeeded, active, 'what would be affected');
+      assert.equal(dry.counts.succeeded, erasable, 'what would be affected: active and soft-deleted contacts');
       assert.deepEqual((await client.get(`/v1/contacts/${c.id}`)).json(), before, 'nothing changed');
       const dryEmails = await run({ action: 'purge', selector: { emails: [c.email, 'nobody@example.com'] }, dry_run: true });
       assert.deepEqual([dryEmails.counts.succeeded, dryEmails.counts.not_found], [1, 1]);
       assert.equal(await statusOf(c.id), 'active');
     });
 
-    it('cancels a queued operation, which then does nothing; a finished one cannot be canceled', async () => {
+    it('cancels a queued operation, which then does nothing; canceling a finished one changes nothing', async () => {
       const c = await contact();
       const op = await start({ action: 'erase', selector: { ids: [c.id] } });
       const res = await client.post(`/v1/operations/${op.id}/cancel`);
@@ -190,9 +191,9 @@ for (const engine of ENGINES) {
 
       const done = await run({ action: 'soft_delete', selector: { ids: [c.id] } });
       const again = await client.post(`/v1/operations/${done.id}/cancel`);
-      assert.equal(again.statusCode, 409, again.body);
-      assert.equal(again.headers['content-type'], 'application/problem+json; charset=utf-8');
-      assert.equal((await get(done.id)).state, 'completed');
+      assert.equal(again.statusCode, 200, again.body);
+      assert.equal(again.json().state, 'completed');
+      assert.deepEqual(await get(done.id), done);
       assert.equal((await client.post('/v1/operations/999999/cancel')).statusCode, 404);
     });
 
