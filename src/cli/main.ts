@@ -115,6 +115,35 @@ common(keys.command('create').description('create an API key and print it once')
     }
   });
 
+common(program.command('worker').description('run the operations worker (and the purge scheduler) in this process'))
+  .option('--until-idle', 'exit once no work is left')
+  .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
+  .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
+  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string }) => {
+    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize });
+    const lethe = await createLethe(config).catch(fail);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize})\n`);
+    try {
+      await runWorker(lethe.core, {
+        chunkSize: config.chunkSize,
+        pollMs: config.workerPollMs,
+        schedulerIntervalMs: config.schedulerIntervalMs,
+        untilIdle: flags.untilIdle === true,
+        signal: abort.signal,
+        logger: lethe.logger,
+      });
+      process.stdout.write('lethe worker: stopped\n');
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
+  });
+
 registerOperationCommands(program, {
   common,
   configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)),
