@@ -14,6 +14,7 @@ import { KyselyLifecycleRepository } from './repositories/lifecycle.repository.j
 import { KyselyOperationsRepository } from './repositories/operations.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
+import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -28,6 +29,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     events: new KyselyEventsRepository(db, capabilities),
     lifecycle: new KyselyLifecycleRepository(db, capabilities),
     operations: new KyselyOperationsRepository(db, capabilities),
+    operationStats: new KyselyOperationStatsRepository(db),
   };
 }
 
