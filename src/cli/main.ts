@@ -7,6 +7,7 @@ import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
+import { registerImportCommand } from './import.command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -112,5 +113,7 @@ common(keys.command('create').description('create an API key and print it once')
       await lethe.close();
     }
   });
+
+registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 
 await program.parseAsync(process.argv);
