@@ -8,6 +8,7 @@ import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
 import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
+import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
 
 /**
@@ -25,6 +26,7 @@ export interface Repositories {
   imports: ImportsRepository;
   lifecycle: LifecycleRepository;
   operations: OperationsRepository;
+  operationStats: OperationStatsRepository;
   rateLimits: RateLimitsRepository;
 }
 

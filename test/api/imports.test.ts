@@ -4,7 +4,7 @@ import { api, createKey, createSubAccount } from '../helpers/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
-import { drainOperations } from '../helpers/operations.js';
+import { drainOperations, testRunner } from '../helpers/operations.js';
 
 type Table = 'contacts' | 'operations' | 'operation_targets' | 'list_memberships' | 'audit_log';
 
@@ -147,6 +147,23 @@ for (const engine of ENGINES) {
         assert.match(problem.detail, message, name);
       }
       assert.deepEqual(await snapshot(t), before, 'nothing was written');
+    });
+
+    it('stops a canceled import at a chunk boundary and forgets the rows it never reached', async () => {
+      const client = api(t);
+      const res = await client.post('/v1/imports', { contacts: Array.from({ length: 10 }, (_, i) => ({ email: `cancel${i}@example.com` })) });
+      const { id } = res.json() as { id: number };
+      const runner = testRunner(t);
+      assert.equal(await runner.step(), true, 'planned');
+      assert.equal(await runner.step(), true, 'first chunk');
+      assert.equal((await client.get(`/v1/imports/${id}`)).json().processed, 4);
+      await t.lethe.core.operations.cancel({ accountId: t.accountId, keyAccountId: t.accountId, keyId: null, scopes: ['admin'], via: 'native' }, id);
+      await drainOperations(t);
+      const view = (await client.get(`/v1/imports/${id}`)).json() as Record<string, unknown>;
+      assert.deepEqual([view.state, view.processed, view.created], ['canceled', 4, 4]);
+      const left = await t.lethe.store.handle.db.selectFrom('operation_targets').select('value').where('operation_id', '=', id).where('value', 'is not', null).execute();
+      assert.equal(left.length, 0, 'no row data is kept for rows never processed');
+      assert.equal((await client.post('/v1/contacts/lookup', { emails: ['cancel9@example.com'] })).json().not_found, 1);
     });
 
     it('needs the write scope, and shows an import only to its own account', async () => {
