@@ -7,6 +7,7 @@ import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
+import { OperationReportsService } from './reports/operation-reports.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -20,6 +21,7 @@ export function createCore(deps: CoreDeps) {
     events: new EventsService(deps),
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
+    operationReports: new OperationReportsService(deps),
   };
 }
 

@@ -3,10 +3,12 @@ import type { Core } from '../../core/core.js';
 import { authHook } from '../auth.js';
 import { sendProblem } from '../problem.js';
 import { accountsRoutes } from './accounts.routes.js';
+import { auditRoutes } from './audit.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
+import { operationsRoutes } from './operations.routes.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface NativeOptions {
@@ -24,4 +26,6 @@ export async function nativeApi(app: FastifyInstance, { core }: NativeOptions): 
   await app.register(contactsRoutes, { core });
   await app.register(listsRoutes, { core });
   await app.register(eventsRoutes, { core });
+  await app.register(auditRoutes, { core });
+  await app.register(operationsRoutes, { core });
 }
