@@ -31,8 +31,10 @@ const POLL_MS = 100;
  * - PostgreSQL: UPDATE and DELETE leave the old tuple in its page. A plain VACUUM makes it
  *   unreachable but compacts pages without zeroing them, so the bytes stay in the heap's and
  *   the B-tree indexes' free space (the email in the unique index, for one). VACUUM FULL
- *   writes table, indexes and TOAST anew. Either keeps tuples still visible to an older
- *   snapshot, so both first wait until no session's snapshot predates the scrub.
+ *   writes table, indexes and TOAST anew from live rows. Any VACUUM keeps tuples an older
+ *   snapshot may still see, so the scrub first waits until no session's snapshot predates
+ *   it; and VACUUM FULL's own snapshot is held back by the oldest transaction of the whole
+ *   cluster, so a plain VACUUM (which ignores its own) removes the dead tuples before it.
  */
 export async function scrubStorage(handle: DatabaseHandle, tables: readonly ScrubbableTable[], options: ScrubOptions = {}): Promise<ScrubReport> {
   const settings = { ...DEFAULTS, ...options };
