@@ -7,7 +7,9 @@ import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
+import { registerOperationCommands } from './operations.commands.js';
 import { runWorker } from '../jobs/worker.js';
+import { registerImportCommand } from './import.command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -180,5 +182,19 @@ common(audit.command('verify').description('check the hash chains and name the f
     }
     if (broken) process.exitCode = 2;
   });
+registerOperationCommands(program, {
+  common,
+  configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)),
+  fail,
+  // `lethe erase` runs a worker in its own process while it waits (leases keep it from
+  // doing twice what a server's worker on the same database also picks up).
+  runWorker: (lethe, stop) => {
+    const abort = new AbortController();
+    void stop.then(() => abort.abort());
+    const { chunkSize, workerPollMs, schedulerIntervalMs } = lethe.config;
+    return runWorker(lethe.core, { chunkSize, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
+  },
+});
+registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 
 await program.parseAsync(process.argv);

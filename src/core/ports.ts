@@ -2,11 +2,13 @@ import type { AccountsRepository } from './accounts/account.js';
 import type { AuditRepository } from './audit/audit.js';
 import type { ContactsRepository } from './contacts/contact.js';
 import type { EventsRepository } from './events/event.js';
+import type { ImportsRepository } from './imports/import.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
 import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
 import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
+import type { OperationStatsRepository } from './reports/operation-stats.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -20,8 +22,10 @@ export interface Repositories {
   contacts: ContactsRepository;
   lists: ListsRepository;
   events: EventsRepository;
+  imports: ImportsRepository;
   lifecycle: LifecycleRepository;
   operations: OperationsRepository;
+  operationStats: OperationStatsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */
