@@ -8,7 +8,7 @@ import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_ROWS } from './import.js';
-import type { ImportParams, ImportRowError, ImportTallies } from './import.js';
+import type { ImportParams, ImportRowError, ImportTallies, RowBatch } from './import.js';
 import { readRows } from './import-source.js';
 import type { ImportSource } from './import-source.js';
 
@@ -38,8 +38,8 @@ export interface ImportView {
 }
 
 const LABEL_MAX = 64;
-/** Rows stored per insert while an import is created. */
-const STORE_BATCH = 5000;
+/** Chunks of rows stored per insert while an import is created. */
+const BATCHES_PER_INSERT = 10;
 
 /**
  * Bulk imports of contacts, run in the background as operations of kind
@@ -105,18 +105,26 @@ export class ImportsService {
         now,
       });
       const { id } = operation;
+      // Rows are stored one chunk per target, a few chunks per statement.
       let stored = 0;
-      let batch: string[] = [];
+      let rows: string[] = [];
+      let batches: RowBatch[] = [];
+      const seal = () => {
+        batches.push({ firstRow: stored + 1, rows: `[${rows.join(',')}]` });
+        stored += rows.length;
+        rows = [];
+      };
       const flush = async () => {
-        await tx.imports.insertRows(accountId, id, stored + 1, batch);
-        stored += batch.length;
-        batch = [];
+        await tx.imports.insertBatches(accountId, id, batches);
+        batches = [];
       };
       for await (const row of readRows(source, { requiredColumn: matchBy === 'email' ? 'email' : 'external_key', maxRows: this.maxRows })) {
-        batch.push(JSON.stringify(row) ?? 'null');
-        if (batch.length >= STORE_BATCH) await flush();
+        rows.push(JSON.stringify(row) ?? 'null');
+        if (rows.length >= this.chunkSize) seal();
+        if (batches.length >= BATCHES_PER_INSERT) await flush();
       }
-      if (batch.length > 0) await flush();
+      if (rows.length > 0) seal();
+      await flush();
       await tx.imports.setRowCount(accountId, id, stored);
       await auditOperation(this.deps, tx, { ...operation, selectorSize: stored, counts: { ...operation.counts, expected: stored } }, 'operation.created');
       return id;
