@@ -7,6 +7,7 @@ import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
+import { OperationReportsService } from './reports/operation-reports.service.js';
 import { importHandler } from './imports/import.handler.js';
 import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
@@ -23,6 +24,7 @@ export function createCore(deps: CoreDeps) {
     events: new EventsService(deps),
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
+    operationReports: new OperationReportsService(deps),
   };
   core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };

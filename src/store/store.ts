@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
-import { scrubStorage } from './scrub.js';
+import { createScrubber } from './scrub.js';
+import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
@@ -14,6 +15,7 @@ import { KyselyLifecycleRepository } from './repositories/lifecycle.repository.j
 import { KyselyOperationsRepository } from './repositories/operations.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
+import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -29,6 +31,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     imports: new KyselyImportsRepository(db, capabilities),
     lifecycle: new KyselyLifecycleRepository(db, capabilities),
     operations: new KyselyOperationsRepository(db, capabilities),
+    operationStats: new KyselyOperationStatsRepository(db),
   };
 }
 
@@ -37,7 +40,7 @@ export interface KyselyStore extends Store {
   readonly handle: DatabaseHandle;
 }
 
-export async function createStore(options: DatabaseOptions & { migrate?: boolean }): Promise<KyselyStore> {
+export async function createStore(options: DatabaseOptions & { migrate?: boolean; scrub?: ScrubOptions }): Promise<KyselyStore> {
   const handle = openDatabase(options);
   if (options.migrate !== false) await migrateToLatest(handle.db);
   const { db, capabilities } = handle;
@@ -61,7 +64,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
             }
           })
       : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
-    scrubStorage: (tables) => scrubStorage(handle, tables),
+    scrubStorage: createScrubber(handle, options.scrub),
     close: () => handle.close(),
   };
 }

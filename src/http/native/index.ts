@@ -3,11 +3,13 @@ import type { Core } from '../../core/core.js';
 import { authHook } from '../auth.js';
 import { sendProblem } from '../problem.js';
 import { accountsRoutes } from './accounts.routes.js';
+import { auditRoutes } from './audit.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { importsRoutes } from './imports.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
+import { operationsRoutes } from './operations.routes.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface NativeOptions {
@@ -27,5 +29,7 @@ export async function nativeApi(app: FastifyInstance, { core, importBodyLimit }:
   await app.register(contactsRoutes, { core });
   await app.register(listsRoutes, { core });
   await app.register(eventsRoutes, { core });
+  await app.register(auditRoutes, { core });
+  await app.register(operationsRoutes, { core });
   await app.register(importsRoutes, { core, bodyLimit: importBodyLimit ?? app.initialConfig.bodyLimit ?? 64 * 1024 * 1024 });
 }
