@@ -4,7 +4,8 @@ import type { CoreDeps } from '../context.js';
 import type { CountsDelta, OperationKindHandler } from '../operations/operation.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
 import type { ImportParams, ImportRowError } from './import.js';
-import { inputOfRow } from './import-row.js';
+import { inputOfRow, rowOfRecord } from './import-row.js';
+import type { Column } from './import-row.js';
 
 /**
  * Runs imports for the operations worker. The rows were stored in batches of the
@@ -36,7 +37,7 @@ export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandl
       for (const batch of batches) {
         // A batch whose values were forgotten (a canceled import) has nothing left to import.
         if (batch.rows === null) continue;
-        const rows = JSON.parse(batch.rows) as unknown[];
+        const rows = rowsOfBatch(batch.rows);
         processed += rows.length;
         rows.forEach((row, i) => {
           const seq = batch.firstRow + i;
@@ -67,4 +68,11 @@ export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandl
       return { processed, succeeded: created + updated, invalid: errors.length };
     },
   };
+}
+
+/** The rows of a stored batch: row objects as given, or a CSV batch's records made rows. */
+function rowsOfBatch(json: string): unknown[] {
+  const parsed = JSON.parse(json) as unknown[] | { columns: Column[]; records: string[][] };
+  if (Array.isArray(parsed)) return parsed;
+  return parsed.records.map((record) => rowOfRecord(parsed.columns, record));
 }

@@ -33,7 +33,10 @@ export interface ImportRowError {
 export interface RowBatch {
   /** The row number of the batch's first row; the batch holds rows firstRow, firstRow + 1, … */
   firstRow: number;
-  /** A JSON array of the rows (personal data: removed once processed). */
+  /**
+   * The rows as JSON (personal data: removed once processed): an array of row objects,
+   * or for a CSV `{"columns": [...], "records": [[cells], ...]}`, about the file's size.
+   */
   rows: string;
 }
 
@@ -48,8 +51,6 @@ export interface ImportTallies {
  * the account it is given.
  */
 export interface ImportsRepository {
-  /** Sets the number of rows once they are all stored. */
-  setRowCount(accountId: number, operationId: number, rows: number): Promise<void>;
   /** Stores batches of rows as pending targets of the operation (seq = the batch's first row number). */
   insertBatches(accountId: number, operationId: number, batches: readonly RowBatch[]): Promise<void>;
   /** The pending batches whose first row is in [from, to], in order (values already forgotten read as null). */

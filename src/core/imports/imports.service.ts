@@ -60,11 +60,16 @@ export class ImportsService {
   }
 
   /**
-   * Stores the rows of a JSON array or a CSV (parsed as it streams) and queues their
-   * import. A file that cannot be imported as a whole (not CSV, no column to match on,
-   * empty, too many rows, unknown list) is refused before or while it is read, inside
-   * the transaction that stores it: a refused import leaves nothing behind. Problems
-   * with single rows are reported per row once the import runs.
+   * Reads the rows of a JSON array or a CSV (parsed as it streams) into batches, one per
+   * chunk, then stores them and queues their import in one short transaction. A file that
+   * cannot be imported as a whole (not CSV, no column to match on, empty, too many rows,
+   * unknown list) is refused before anything is written. Problems with single rows are
+   * reported per row once the import runs.
+   *
+   * Reading comes first so that the write lock (SQLite has one) is held for the inserts
+   * only, not for the parsing of up to a million rows. The batches are compact (a CSV
+   * batch keeps its cells in arrays, under the header's columns), about the size of the
+   * file itself.
    */
   async create(actor: Actor, source: ImportSource, options: ImportOptions = {}): Promise<Operation> {
     const matchBy = options.matchBy ?? 'email';
@@ -74,7 +79,10 @@ export class ImportsService {
       throw invalid('label', `a label is 1 to ${LABEL_MAX} characters`);
     }
     const { accountId } = actor;
-    const now = this.deps.clock.now();
+    // An unknown list is refused before the file is read (and checked again when storing).
+    await checkListIds(this.deps.store, accountId, options.listIds);
+    const { batches, rows } = await this.readBatches(source, matchBy);
+
     const operationId = await this.deps.store.transaction(async (tx) => {
       const listIds = await checkListIds(tx, accountId, options.listIds);
       const params: ImportParams & { label?: string; chunkSize: number } = {
@@ -92,45 +100,51 @@ export class ImportsService {
         kind: IMPORT_KIND,
         action: IMPORT_ACTION,
         selectorKind: 'rows',
-        selectorSize: 0,
+        selectorSize: rows,
         params: params as unknown as Record<string, unknown>,
         dryRun: false,
         state: 'queued',
-        expected: 0,
+        expected: rows,
         processed: 0,
         invalid: 0,
         duplicates: 0,
         requestedByKeyId: actor.keyId,
         via: actor.via,
-        now,
+        now: this.deps.clock.now(),
       });
-      const { id } = operation;
-      // Rows are stored one chunk per target, a few chunks per statement.
-      let stored = 0;
-      let rows: string[] = [];
-      let batches: RowBatch[] = [];
-      const seal = () => {
-        batches.push({ firstRow: stored + 1, rows: `[${rows.join(',')}]` });
-        stored += rows.length;
-        rows = [];
-      };
-      const flush = async () => {
-        await tx.imports.insertBatches(accountId, id, batches);
-        batches = [];
-      };
-      for await (const row of readRows(source, { requiredColumn: matchBy === 'email' ? 'email' : 'external_key', maxRows: this.maxRows })) {
-        rows.push(JSON.stringify(row) ?? 'null');
-        if (rows.length >= this.chunkSize) seal();
-        if (batches.length >= BATCHES_PER_INSERT) await flush();
-      }
-      if (rows.length > 0) seal();
-      await flush();
-      await tx.imports.setRowCount(accountId, id, stored);
-      await auditOperation(this.deps, tx, { ...operation, selectorSize: stored, counts: { ...operation.counts, expected: stored } }, 'operation.created');
-      return id;
+      for (let i = 0; i < batches.length; i += BATCHES_PER_INSERT) await tx.imports.insertBatches(accountId, operation.id, batches.slice(i, i + BATCHES_PER_INSERT));
+      await auditOperation(this.deps, tx, operation, 'operation.created');
+      return operation.id;
     });
     this.deps.notifyWork();
     return this.operations.get(actor, operationId);
+  }
+
+  /** The source's rows in batches of `chunkSize`: JSON arrays of rows, or for a CSV, `{columns, records}`. */
+  private async readBatches(source: ImportSource, matchBy: MatchBy): Promise<{ batches: RowBatch[]; rows: number }> {
+    const batches: RowBatch[] = [];
+    let columns = '';
+    let rows = 0;
+    let pending: string[] = [];
+    const seal = () => {
+      const list = pending.join(',');
+      batches.push({ firstRow: rows - pending.length + 1, rows: source.format === 'csv' ? `{"columns":${columns},"records":[${list}]}` : `[${list}]` });
+      pending = [];
+    };
+    const reading = readRows(source, {
+      requiredColumn: matchBy === 'email' ? 'email' : 'external_key',
+      maxRows: this.maxRows,
+      onColumns: (found) => {
+        columns = JSON.stringify(found);
+      },
+    });
+    for await (const row of reading) {
+      pending.push(JSON.stringify(row) ?? 'null');
+      rows += 1;
+      if (pending.length >= this.chunkSize) seal();
+    }
+    if (pending.length > 0) seal();
+    return { batches, rows };
   }
 
   /** An import of the acting account, by id or uuid, with its created and updated counts. */

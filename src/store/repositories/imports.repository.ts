@@ -24,10 +24,6 @@ export class KyselyImportsRepository implements ImportsRepository {
     return Math.floor((this.capabilities.maxBindParams - 10) / TARGET_COLUMNS);
   }
 
-  async setRowCount(accountId: number, operationId: number, rows: number): Promise<void> {
-    await this.db.updateTable('operations').set({ expected: rows, selector_size: rows }).where('account_id', '=', accountId).where('id', '=', operationId).execute();
-  }
-
   async insertBatches(accountId: number, operationId: number, batches: readonly RowBatch[]): Promise<void> {
     if (batches.length === 0) return;
     await this.db
