@@ -5,6 +5,7 @@ import type { CoreDeps } from './context.js';
 import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
+import { MembershipsService } from './lists/memberships.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -16,6 +17,7 @@ export function createCore(deps: CoreDeps) {
     contacts: new ContactsService(deps),
     lists: new ListsService(deps),
     events: new EventsService(deps),
+    memberships: new MembershipsService(deps),
   };
 }
 
