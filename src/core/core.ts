@@ -6,6 +6,8 @@ import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
 import { MembershipsService } from './lists/memberships.service.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
+import { OperationsService } from './operations/operations.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -18,6 +20,8 @@ export function createCore(deps: CoreDeps) {
     lists: new ListsService(deps),
     events: new EventsService(deps),
     memberships: new MembershipsService(deps),
+    operations: new OperationsService(deps),
+    lifecycle: new LifecycleService(deps),
   };
 }
 
