@@ -40,6 +40,25 @@ const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** Core's field names for what Mailjet calls by its property names. */
+const PROPERTY_OF: Record<string, string> = {
+  email: 'Email',
+  first_name: 'Name',
+  last_name: 'Name',
+  name: 'Name',
+  excluded_from_campaigns: 'IsExcludedFromCampaigns',
+  limit: 'Limit',
+  offset: 'Offset',
+  sort: 'Sort',
+};
+
+/** Core's message, naming the field as a Mailjet client knows it. */
+function inMailjetTerms(error: AppError): string {
+  const property = error.field === undefined ? undefined : PROPERTY_OF[error.field];
+  if (!property || !error.field || !error.message.startsWith(error.field)) return error.message;
+  return `${property}${error.message.slice(error.field.length)}`;
+}
+
 /** An error Mailjet-shaped at the route: its status, message and (optionally) structured message. */
 export class MailjetError extends Error {
   constructor(
@@ -63,7 +82,7 @@ export function mailjetBodyOf(error: AppError, requestId: string): { status: num
     case 'RATE_LIMITED':
       return { status, body: { ErrorInfo: '', ErrorMessage: 'Too many requests: API call limit reached, retry later', StatusCode: status } };
     default:
-      return { status, body: { ErrorInfo: error.field ? `field: ${error.field}` : '', ErrorMessage: error.message, StatusCode: status } };
+      return { status, body: { ErrorInfo: '', ErrorMessage: inMailjetTerms(error), StatusCode: status } };
   }
 }
 

@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Core } from '../../../core/core.js';
+import { AppError } from '../../../core/errors.js';
+import { actorFor, authenticateKey, requireScope } from '../../auth.js';
+import { contactsRoutes } from './contacts.routes.js';
+import { MailjetError, MailjetErrorSchema, sendMailjetError } from './errors.js';
+import { gdprRoutes } from './gdpr.routes.js';
+import { listsRoutes } from './lists.routes.js';
+
+export interface MailjetOptions {
+  core: Core;
+}
+
+/** Basic auth with a key's public id and secret (Mailjet's API key and secret key). */
+function mailjetAuth(core: Core) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const key = await authenticateKey(core, request, { bearer: false, basic: true });
+    request.actor = await actorFor(core, key, request, 'mailjet');
+    // Unknown routes have no scope: they only needed the key, then answer 404 or 405.
+    const scope = request.routeOptions.config?.scope;
+    if (scope) requireScope(request.actor, scope);
+  };
+}
+
+const patternOf = (url: string) => new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]\w*/g, '[^/]+')}/?$`);
+
+/**
+ * One version of the API (`/v3`, `/v4`): its own auth, errors in Mailjet's shape, and an
+ * answer for every path under it — 405 where the path exists with other methods, else 404.
+ */
+function version(register: (app: FastifyInstance, options: MailjetOptions) => Promise<void>) {
+  return async (app: FastifyInstance, options: MailjetOptions): Promise<void> => {
+    const routes: Array<{ methods: string[]; pattern: RegExp }> = [];
+    app.addHook('onRoute', (route) => {
+      routes.push({ methods: ([] as string[]).concat(route.method), pattern: patternOf(route.url ?? route.path) });
+    });
+    app.addHook('onRequest', mailjetAuth(options.core));
+    app.setErrorHandler((error, request, reply) => sendMailjetError(error, request, reply));
+    app.setNotFoundHandler((request) => {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = routes.some((r) => r.pattern.test(path));
+      throw allowed ? new MailjetError(405, `Method ${request.method} is not allowed on this resource`) : new AppError('NOT_FOUND', 'no such resource');
+    });
+    await register(app, { core: options.core });
+  };
+}
+
+/**
+ * Mailjet's contact and GDPR deletion API (`/v3/REST/...`, `/v4/...`) on Lethe: code written
+ * for Mailjet works with only the host changed. Translation only; core decides.
+ */
+export async function mailjetApi(app: FastifyInstance, options: MailjetOptions): Promise<void> {
+  app.addSchema(MailjetErrorSchema);
+  await app.register(
+    version(async (v3, o) => {
+      await v3.register(contactsRoutes, o);
+      await v3.register(listsRoutes, o);
+    }),
+    { ...options, prefix: '/v3' },
+  );
+  await app.register(version(gdprRoutes), { ...options, prefix: '/v4' });
+}
