@@ -80,6 +80,9 @@ export interface Operation {
   /** When the storage of touched tables was scrubbed after the operation (erase, purge). */
   scrubbedAt: number | null;
   cancelRequestedAt: number | null;
+  chunksTotal: number;
+  chunksDone: number;
+  attempts: number;
 }
 
 /** The deletion kind; imports register their own. */
@@ -182,10 +185,62 @@ export interface NewOperation {
 export interface NewTarget {
   seq: number;
   value: string | null;
-  valueHash: string;
+  valueHash: string | null;
   outcome: TargetOutcome;
   detail: string | null;
 }
 
 /** Bound values one target row takes in a multi-row insert: callers size runs with it. */
 export const TARGET_BIND_PARAMS_PER_ROW = 7;
+
+/** Port: stored operations, their chunks and targets. Reads for callers are scoped by account. */
+export interface OperationsRepository {
+  insert(operation: NewOperation): Promise<Operation>;
+  /** Multi-row inserts, sized under the bind limit. */
+  insertTargets(operationId: number, accountId: number, targets: readonly NewTarget[]): Promise<void>;
+  /** By id, in the account; `accountId` null only for the worker, which serves every account. */
+  findById(accountId: number | null, id: number): Promise<Operation | undefined>;
+  findByUuid(accountId: number, uuid: string): Promise<Operation | undefined>;
+  children(parentId: number): Promise<Operation[]>;
+  /** Newest first. `beforeId` pages; `excludeChildren` drops parts of cross-account requests. */
+  list(accountId: number, query: { state?: string; action?: string; kind?: string; from?: number; to?: number; beforeId?: number; limit: number; excludeChildren: boolean }): Promise<Operation[]>;
+  targets(accountId: number, operationId: number, query: { outcome?: string; afterSeq?: number; limit: number }): Promise<OperationTarget[]>;
+  /** Pending targets of a seq range, locked for this chunk. */
+  pendingTargets(operationId: number, start: number, end: number): Promise<Array<{ seq: number; value: string | null; valueHash: string | null }>>;
+  /** Records outcomes and forgets the raw values: value NULL, only the keyed hash stays. */
+  settleTargets(operationId: number, seqs: readonly number[], outcome: string, detail: string | null): Promise<void>;
+  /** Forgets the raw values of targets never processed (canceled or failed operations). */
+  forgetPendingValues(operationId: number): Promise<void>;
+  requestCancel(id: number, now: number): Promise<void>;
+
+  // The worker's side.
+  /** A queued operation due to run, locked (SKIP LOCKED where several workers run). */
+  claimQueued(now: number): Promise<Operation | undefined>;
+  /** Writes the plan: chunks, expected count, state processing, the lease. */
+  savePlan(id: number, chunks: ReadonlyArray<{ rangeStart: number; rangeEnd: number }>, expected: number | undefined, now: number, lease: Lease): Promise<void>;
+  /** A pending chunk of a running, uncanceled operation, locked (SKIP LOCKED where several workers run). */
+  claimChunk(now: number): Promise<OperationChunk | undefined>;
+  /** Marks the chunk done and adds its counts, renewing the lease: the progress commits with the work. */
+  completeChunk(chunk: OperationChunk, delta: CountsDelta, now: number, lease: Lease): Promise<Operation>;
+  addCounts(id: number, delta: CountsDelta & { expected?: number }, now: number): Promise<void>;
+  finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean }): Promise<void>;
+  cancelPendingChunks(id: number): Promise<void>;
+  /** Running or queued operations whose cancel was requested. */
+  claimCancelRequested(now: number): Promise<Operation | undefined>;
+  unfinishedChildren(parentId: number): Promise<number>;
+  /** After a failed attempt: count it and wait before the next. */
+  retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number>;
+  /** Ended operations whose storage scrub is due. */
+  claimScrubDue(now: number): Promise<Operation | undefined>;
+  markScrubbed(id: number, now: number): Promise<void>;
+  postponeScrub(id: number, runAfter: number): Promise<void>;
+  /** Whether the account has a scheduler purge not yet ended. */
+  hasActiveSchedulerPurge(accountId: number): Promise<boolean>;
+  /** Any work a worker could do now or later (queued, processing, scrub due). */
+  hasWork(now: number): Promise<boolean>;
+}
+
+export interface Lease {
+  owner: string;
+  expiresAt: number;
+}
