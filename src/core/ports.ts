@@ -28,6 +28,32 @@ export interface Repositories {
 export const SCRUBBABLE_TABLES = ['contacts', 'events', 'list_memberships', 'operation_targets'] as const;
 export type ScrubbableTable = (typeof SCRUBBABLE_TABLES)[number];
 
+/**
+ * How PostgreSQL storage is scrubbed. `rewrite` (default): VACUUM FULL, which writes the
+ * table, its indexes and TOAST anew, so no byte of a removed row survives, at the cost of
+ * an exclusive lock for the rewrite. `vacuum`: plain VACUUM, which makes removed rows
+ * unreachable without locking readers out, but leaves their bytes in the pages' free space
+ * until it is reused. SQLite ignores it (a checkpoint is always complete there).
+ */
+export const SCRUB_MODES = ['rewrite', 'vacuum'] as const;
+export type ScrubMode = (typeof SCRUB_MODES)[number];
+
+/** What a storage scrub did: for the operation's record and the logs (no personal data). */
+export interface ScrubReport {
+  engine: 'sqlite' | 'postgres';
+  /** `checkpoint` on SQLite; the scrub mode on PostgreSQL. */
+  method: 'checkpoint' | ScrubMode;
+  tables: ScrubbableTable[];
+  /** Milliseconds in all, including waits. */
+  durationMs: number;
+  /** Milliseconds spent waiting for readers holding older snapshots. */
+  waitedMs: number;
+  /** Tries, on SQLite, until the checkpoint completed. */
+  attempts: number;
+  /** SQLite: WAL frames copied into the database file before the WAL was truncated. */
+  walFrames?: number;
+}
+
 export interface StoreCapabilities {
   engine: 'sqlite' | 'postgres';
   skipLocked: boolean;
@@ -40,11 +66,14 @@ export interface Store extends Repositories {
   /** Runs `fn` in one transaction; the repositories it receives are bound to it. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /**
-   * Makes removed data unrecoverable from the database files: on SQLite a truncating WAL
-   * checkpoint (secure_delete already zeroes freed cells and pages); on PostgreSQL a
-   * VACUUM of the given tables, which removes their dead tuples and index entries.
-   * Call it outside any transaction, after erasing or purging.
+   * Makes removed data unrecoverable from the database files, after an erase or purge has
+   * committed: on SQLite a truncating WAL checkpoint (secure_delete already zeroes freed
+   * cells and pages); on PostgreSQL, once no older snapshot can still see the removed rows,
+   * a rewrite of the given tables with their indexes and TOAST (VACUUM FULL), or a plain
+   * VACUUM in `vacuum` mode. Call it outside any transaction.
+   * Throws AppError `CONFLICT` when it cannot complete now (a reader keeps an older
+   * snapshot, or the table lock is not granted in time): retry later.
    */
-  scrubStorage(tables: readonly ScrubbableTable[]): Promise<void>;
+  scrubStorage(tables: readonly ScrubbableTable[]): Promise<ScrubReport>;
   close(): Promise<void>;
 }

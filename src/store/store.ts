@@ -4,6 +4,7 @@ import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
 import { scrubStorage } from './scrub.js';
+import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
@@ -35,7 +36,7 @@ export interface KyselyStore extends Store {
   readonly handle: DatabaseHandle;
 }
 
-export async function createStore(options: DatabaseOptions & { migrate?: boolean }): Promise<KyselyStore> {
+export async function createStore(options: DatabaseOptions & { migrate?: boolean; scrub?: ScrubOptions }): Promise<KyselyStore> {
   const handle = openDatabase(options);
   if (options.migrate !== false) await migrateToLatest(handle.db);
   const { db, capabilities } = handle;
@@ -59,7 +60,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
             }
           })
       : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
-    scrubStorage: (tables) => scrubStorage(handle, tables),
+    scrubStorage: (tables) => scrubStorage(handle, tables, options.scrub),
     close: () => handle.close(),
   };
 }

@@ -3,6 +3,7 @@ import type { Core } from '../../core/core.js';
 import { authHook } from '../auth.js';
 import { sendProblem } from '../problem.js';
 import { accountsRoutes } from './accounts.routes.js';
+import { auditRoutes } from './audit.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { keysRoutes } from './keys.routes.js';
@@ -24,4 +25,5 @@ export async function nativeApi(app: FastifyInstance, { core }: NativeOptions): 
   await app.register(contactsRoutes, { core });
   await app.register(listsRoutes, { core });
   await app.register(eventsRoutes, { core });
+  await app.register(auditRoutes, { core });
 }
