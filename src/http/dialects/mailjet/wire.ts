@@ -34,9 +34,6 @@ export const ContactSchema = Type.Object({
   UnsubscribedBy: Type.String(),
 });
 
-// The engine adds `placeholderEmail` to Contact; read it without depending on the field's arrival.
-const placeholderOf = (c: Contact): string => (c as Contact & { placeholderEmail?: string | null }).placeholderEmail ?? '';
-
 const NO_ACTIVITY: ActivitySummary = { delivered: 0, spamReports: 0, lastActivityAt: null };
 
 /** A Lethe contact as Mailjet shows one; an erased contact is Mailjet's anonymized record. */
@@ -46,7 +43,7 @@ export function presentContact(c: Contact, activity: ActivitySummary = NO_ACTIVI
   return {
     CreatedAt: mjTime(c.createdAt),
     DeliveredCount: activity.delivered,
-    Email: erased ? placeholderOf(c) : (c.email ?? ''),
+    Email: erased ? (c.placeholderEmail ?? '') : (c.email ?? ''),
     ExclusionFromCampaignsUpdatedAt: '',
     ID: c.id,
     IsExcludedFromCampaigns: c.excludedFromCampaigns,
