@@ -367,7 +367,7 @@ for (const engine of ENGINES) {
 
     it('answers every other path under /v3 and /v4 in Mailjet\'s shape: 404, 405, and 401 for the v3 DELETE', async () => {
       const c = await createContact({ Email: 'keep.me@example.com' });
-      for (const url of ['/v3/REST/no-such-resource', '/v3/REST/contact/1/unknown-action', '/v3/other', '/v4/nothing', '/v4/contacts']) {
+      for (const url of ['/v3/REST/no-such-resource', '/v3/REST/contact/1/unknown-action', '/v3/REST', '/v4/nothing', '/v4/contacts']) {
         assertMailjetError(await mj.get(url), 404, 'Object not found');
       }
       assertMailjetError(await mj.request('PATCH', `/v3/REST/contact/${c.ID}`, { Name: 'x' }), 405);

@@ -66,7 +66,7 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const One = { 200: Envelope(ContactSchema), ...mailjetErrors };
 
-  app.post('/REST/contact', {
+  app.post('/contact', {
     config: { scope: 'write' },
     schema: {
       tags,
@@ -86,7 +86,7 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return reply.status(201).send(envelope(await presentContacts(core, request.actor, [contact])));
   });
 
-  app.get('/REST/contact', {
+  app.get('/contact', {
     config: { scope: 'read' },
     schema: {
       tags,
@@ -113,12 +113,12 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return envelope(await presentContacts(core, request.actor, contacts));
   });
 
-  app.get('/REST/contact/:contact', {
+  app.get('/contact/:contact', {
     config: { scope: 'read' },
     schema: { tags, security, summary: 'Mailjet: a contact by ID or email (a GDPR-deleted one reads anonymized until purged)', params: ContactParam, response: One },
   }, async (request) => envelope(await presentContacts(core, request.actor, [await findContact(core, request.actor, request.params.contact)])));
 
-  app.put('/REST/contact/:contact', {
+  app.put('/contact/:contact', {
     config: { scope: 'write' },
     schema: {
       tags,
@@ -136,7 +136,7 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return envelope(await presentContacts(core, request.actor, [updated]));
   });
 
-  app.delete('/REST/contact/:contact', {
+  app.delete('/contact/:contact', {
     config: { scope: 'read' },
     schema: {
       tags,

@@ -25,7 +25,7 @@ function mailjetAuth(core: Core) {
 const patternOf = (url: string) => new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]\w*/g, '[^/]+')}/?$`);
 
 /**
- * One version of the API (`/v3`, `/v4`): its own auth, errors in Mailjet's shape, and an
+ * One part of the API (`/v3/REST`, `/v4`): its own auth, errors in Mailjet's shape, and an
  * answer for every path under it — 405 where the path exists with other methods, else 404.
  */
 function version(register: (app: FastifyInstance, options: MailjetOptions) => Promise<void>) {
@@ -56,7 +56,8 @@ export async function mailjetApi(app: FastifyInstance, options: MailjetOptions):
       await v3.register(contactsRoutes, o);
       await v3.register(listsRoutes, o);
     }),
-    { ...options, prefix: '/v3' },
+    // Only /v3/REST: the rest of /v3 belongs to other dialects (SendGrid).
+    { ...options, prefix: '/v3/REST' },
   );
   await app.register(version(gdprRoutes), { ...options, prefix: '/v4' });
 }

@@ -29,7 +29,7 @@ async function presentLists(core: Core, actor: Actor, lists: readonly List[]) {
 export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/REST/contactslist', {
+  app.post('/contactslist', {
     config: { scope: 'write' },
     schema: {
       tags,
@@ -47,7 +47,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return reply.status(201).send(envelope(await presentLists(core, request.actor, [list])));
   });
 
-  app.get('/REST/contactslist', {
+  app.get('/contactslist', {
     config: { scope: 'read' },
     schema: { tags, security, summary: 'Mailjet: list contact lists (Limit, Offset, Sort by ID, Name or CreatedAt, countOnly)', querystring: CollectionQuery({}), response: { 200: Envelope(ListSchema), ...mailjetErrors } },
   }, async (request) => {
@@ -57,7 +57,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return envelope(await presentLists(core, request.actor, lists));
   });
 
-  app.get('/REST/contactslist/:id', {
+  app.get('/contactslist/:id', {
     config: { scope: 'read' },
     schema: { tags, security, summary: 'Mailjet: a contact list by ID', params: Type.Object({ id: Type.String({ maxLength: 20 }) }), response: { 200: Envelope(ListSchema), ...mailjetErrors } },
   }, async (request) => {
@@ -65,7 +65,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return envelope(await presentLists(core, request.actor, [await core.lists.get(request.actor, id)]));
   });
 
-  app.post('/REST/contact/:contact/managecontactslists', {
+  app.post('/contact/:contact/managecontactslists', {
     config: { scope: 'write' },
     schema: {
       tags,
@@ -95,7 +95,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return reply.status(201).send(envelope([{ ContactsLists: echoed }]));
   });
 
-  app.get('/REST/contact/:contact/getcontactslists', {
+  app.get('/contact/:contact/getcontactslists', {
     config: { scope: 'read' },
     schema: { tags, security, summary: 'Mailjet: the lists a contact is on, with its subscription state on each', params: ContactParam, response: { 200: Envelope(ContactListSchema), ...mailjetErrors } },
   }, async (request) => {
