@@ -7,6 +7,7 @@ import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
+import { runWorker } from '../jobs/worker.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -149,6 +150,35 @@ common(audit.command('verify').description('check the hash chains and name the f
       await lethe.close();
     }
     if (broken) process.exitCode = 2;
+  });
+
+common(program.command('worker').description('run the operations worker (and the purge scheduler) in this process'))
+  .option('--until-idle', 'exit once no work is left')
+  .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
+  .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
+  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string }) => {
+    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize });
+    const lethe = await createLethe(config).catch(fail);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize})\n`);
+    try {
+      await runWorker(lethe.core, {
+        chunkSize: config.chunkSize,
+        pollMs: config.workerPollMs,
+        schedulerIntervalMs: config.schedulerIntervalMs,
+        untilIdle: flags.untilIdle === true,
+        signal: abort.signal,
+        logger: lethe.logger,
+      });
+      process.stdout.write('lethe worker: stopped\n');
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
   });
 
 await program.parseAsync(process.argv);
