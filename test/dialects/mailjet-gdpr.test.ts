@@ -124,6 +124,8 @@ for (const engine of ENGINES) {
       const values = [PERSON.email, PERSON.email.toLowerCase(), PERSON.name, 'Gwendolyn', 'Orbisonne', PERSON.phone, PERSON.custom, PERSON.attribute, PERSON.subject, PERSON.ip, PERSON.url, PERSON.userAgent];
       const hits = await searchRawStorage(t.lethe.store.handle, values);
       assert.deepEqual(hits, [], `found: ${JSON.stringify(hits.slice(0, 5))}`);
+      // The search does find what is still there: the list's name.
+      assert.ok((await searchRawStorage(t.lethe.store.handle, ['gdpr-list'])).length > 0, 'the raw search sees live data');
     });
 
     it('cannot be changed, re-listed or restored', async () => {
