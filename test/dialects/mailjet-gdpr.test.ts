@@ -38,11 +38,14 @@ for (const engine of ENGINES) {
     let listId: number;
     let created: Record<string, unknown>;
     let deletedAt: number;
+    let keyId: string;
 
     before(async () => {
       clock = new ManualClock(T0);
       t = await buildTestApp(engine, { clock });
-      mj = mailjetApi(t, (await mailjetKey(t)).headers);
+      const key = await mailjetKey(t);
+      keyId = key.apiKey;
+      mj = mailjetApi(t, key.headers);
       const res = await mj.post('/v3/REST/contact', { Email: PERSON.email, Name: PERSON.name, IsExcludedFromCampaigns: true });
       assert.equal(res.statusCode, 201, res.body);
       created = res.json().Data[0];
@@ -100,6 +103,23 @@ for (const engine of ENGINES) {
         LastActivityAt: anonymized.LastActivityAt,
       });
       assert.deepEqual(Object.keys(anonymized).sort(), Object.keys(created).sort());
+    });
+
+    it('is audited as a Mailjet erase by the key that asked, without the address; a second delete changes nothing', async () => {
+      const entries = (await api(t).get('/v1/audit?limit=1000')).json().data as Array<Record<string, unknown>>;
+      const erased = entries.filter((e) => e.action === 'contact.erased' && e.subject_id === String(id));
+      assert.equal(erased.length, 1);
+      assert.equal(erased[0]?.via, 'mailjet');
+      assert.equal(erased[0]?.actor_key_id, keyId);
+      const text = JSON.stringify(entries);
+      for (const value of [PERSON.email, PERSON.email.toLowerCase(), PERSON.name]) assert.ok(!text.includes(value));
+
+      const before = (await mj.get(`/v3/REST/contact/${id}`)).json();
+      clock.advance(60_000);
+      assert.equal((await mj.delete(`/v4/contacts/${id}`)).statusCode, 200, 'already anonymized: still 200');
+      assert.deepEqual((await mj.get(`/v3/REST/contact/${id}`)).json(), before, 'and unchanged');
+      const again = ((await api(t).get('/v1/audit?limit=1000')).json().data as Array<Record<string, unknown>>).filter((e) => e.action === 'contact.erased' && e.subject_id === String(id));
+      assert.equal(again.length, 1, 'nothing new to audit');
     });
 
     it('erased its properties, lists and tracking details: they answer nowhere', async () => {
@@ -171,6 +191,12 @@ for (const engine of ENGINES) {
       assert.equal((await subMj.delete(`/v4/contacts/${c.ID}`)).statusCode, 200);
       await drainOperations(t);
       assert.equal((await subMj.get(`/v3/REST/contact/${c.ID}`)).statusCode, 404);
+    });
+
+    it('logged none of the person\'s values', () => {
+      const logs = t.logs.text();
+      assert.ok(logs.includes('/v4/contacts/:id'), 'the deletes were logged, by route');
+      for (const value of [PERSON.email, PERSON.email.toLowerCase(), PERSON.name, PERSON.phone, PERSON.custom, PERSON.subject, PERSON.ip, PERSON.url]) assert.ok(!logs.includes(value), value);
     });
   });
 }
