@@ -7,6 +7,7 @@ import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
+import { registerOperationCommands } from './operations.commands.js';
 import { runWorker } from '../jobs/worker.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -114,6 +115,35 @@ common(keys.command('create').description('create an API key and print it once')
     }
   });
 
+common(program.command('worker').description('run the operations worker (and the purge scheduler) in this process'))
+  .option('--until-idle', 'exit once no work is left')
+  .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
+  .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
+  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string }) => {
+    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize });
+    const lethe = await createLethe(config).catch(fail);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize})\n`);
+    try {
+      await runWorker(lethe.core, {
+        chunkSize: config.chunkSize,
+        pollMs: config.workerPollMs,
+        schedulerIntervalMs: config.schedulerIntervalMs,
+        untilIdle: flags.untilIdle === true,
+        signal: abort.signal,
+        logger: lethe.logger,
+      });
+      process.stdout.write('lethe worker: stopped\n');
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
+  });
+
 const audit = program.command('audit').description('the append-only, hash-chained audit log');
 common(audit.command('verify').description('check the hash chains and name the first broken link (exit code 2 when broken)'))
   .option('--account <name>', 'check one account; a sub-account as PARENT/NAME (default: every account)')
@@ -151,34 +181,18 @@ common(audit.command('verify').description('check the hash chains and name the f
     }
     if (broken) process.exitCode = 2;
   });
-
-common(program.command('worker').description('run the operations worker (and the purge scheduler) in this process'))
-  .option('--until-idle', 'exit once no work is left')
-  .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
-  .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
-  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string }) => {
-    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize });
-    const lethe = await createLethe(config).catch(fail);
+registerOperationCommands(program, {
+  common,
+  configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)),
+  fail,
+  // `lethe erase` runs a worker in its own process while it waits (leases keep it from
+  // doing twice what a server's worker on the same database also picks up).
+  runWorker: (lethe, stop) => {
     const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize})\n`);
-    try {
-      await runWorker(lethe.core, {
-        chunkSize: config.chunkSize,
-        pollMs: config.workerPollMs,
-        schedulerIntervalMs: config.schedulerIntervalMs,
-        untilIdle: flags.untilIdle === true,
-        signal: abort.signal,
-        logger: lethe.logger,
-      });
-      process.stdout.write('lethe worker: stopped\n');
-    } catch (error) {
-      fail(error);
-    } finally {
-      await lethe.close();
-    }
-  });
+    void stop.then(() => abort.abort());
+    const { chunkSize, workerPollMs, schedulerIntervalMs } = lethe.config;
+    return runWorker(lethe.core, { chunkSize, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
+  },
+});
 
 await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ import { ListsService } from './lists/lists.service.js';
 import { MembershipsService } from './lists/memberships.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
+import { OperationReportsService } from './reports/operation-reports.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -22,6 +23,7 @@ export function createCore(deps: CoreDeps) {
     memberships: new MembershipsService(deps),
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
+    operationReports: new OperationReportsService(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
 import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
+import type { OperationStatsRepository } from './reports/operation-stats.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -22,6 +23,7 @@ export interface Repositories {
   events: EventsRepository;
   lifecycle: LifecycleRepository;
   operations: OperationsRepository;
+  operationStats: OperationStatsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

@@ -15,7 +15,8 @@ export interface ScrubOptions {
   lockTimeoutMs?: number;
 }
 
-const DEFAULTS = { mode: 'rewrite', maxWaitMs: 30_000, lockTimeoutMs: 5_000 } as const;
+// A short lock timeout: while VACUUM FULL queues for its lock, new readers queue behind it.
+const DEFAULTS = { mode: 'rewrite', maxWaitMs: 30_000, lockTimeoutMs: 2_000 } as const;
 const POLL_MS = 100;
 
 /**
@@ -37,6 +38,43 @@ export async function scrubStorage(handle: DatabaseHandle, tables: readonly Scru
   const settings = { ...DEFAULTS, ...options };
   const unique = [...new Set(tables)];
   return handle.sqlite ? checkpoint(handle.db, unique, settings) : vacuum(handle.db, unique, settings);
+}
+
+/**
+ * The store's scrub, with concurrent calls coalesced: while one scrub runs, later calls
+ * wait for it and then share a single following scrub of all the tables they asked for
+ * (one that starts after their own changes committed, as each needs). Many small erasures
+ * finishing together thus cost two scrubs, not one each.
+ */
+export function createScrubber(handle: DatabaseHandle, options: ScrubOptions = {}): (tables: readonly ScrubbableTable[]) => Promise<ScrubReport> {
+  let running: Promise<unknown> | undefined;
+  let next: { tables: Set<ScrubbableTable>; promise: Promise<ScrubReport> } | undefined;
+  const start = (tables: readonly ScrubbableTable[]): Promise<ScrubReport> => {
+    const promise = scrubStorage(handle, tables, options);
+    running = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    void running.then(() => {
+      running = undefined;
+    });
+    return promise;
+  };
+  return (tables) => {
+    if (!running) return start(tables);
+    if (next) {
+      for (const table of tables) next.tables.add(table);
+      return next.promise;
+    }
+    const batch = { tables: new Set(tables), promise: undefined as unknown as Promise<ScrubReport> };
+    const waitFor = running;
+    batch.promise = waitFor.then(() => {
+      next = undefined;
+      return start([...batch.tables]);
+    });
+    next = batch;
+    return batch.promise;
+  };
 }
 
 interface CheckpointRow {
@@ -90,8 +128,11 @@ async function vacuum(db: Kysely<Database>, tables: ScrubbableTable[], settings:
       await sql.raw(`set lock_timeout = ${Math.max(1, Math.floor(settings.lockTimeoutMs))}`).execute(conn);
       try {
         // Identifiers come from a closed list (ScrubbableTable), never from input.
+        await sql`vacuum (index_cleanup on) ${sql.table(table)}`.execute(conn);
+        // The plain VACUUM first removed the dead tuples, so the rewrite has none left to
+        // copy: VACUUM FULL's own snapshot would otherwise keep them as "recently dead"
+        // while any transaction in any database of the cluster is older than the erasure.
         if (settings.mode === 'rewrite') await sql`vacuum full ${sql.table(table)}`.execute(conn);
-        else await sql`vacuum (index_cleanup on) ${sql.table(table)}`.execute(conn);
       } catch (error) {
         if ((error as { code?: string }).code === '55P03') {
           throw new AppError('CONFLICT', `the table ${table} stayed locked for ${settings.lockTimeoutMs} ms; retry the scrub later`, { cause: error });
@@ -106,9 +147,12 @@ async function vacuum(db: Kysely<Database>, tables: ScrubbableTable[], settings:
 }
 
 /**
- * Waits until no other session of this database (nor a prepared transaction or a
- * replication slot) holds a snapshot or transaction older than `horizon`: until then
- * VACUUM must keep the removed rows for it. Gives up with CONFLICT after `maxWaitMs`.
+ * Waits until nothing can still see the removed rows, else VACUUM keeps them as "recently
+ * dead": no other session of this database holds a snapshot or transaction older than
+ * `horizon`, no such transaction is prepared, and no replication slot holds it back.
+ * (Transactions in other databases do not matter to a plain VACUUM, which ignores its own
+ * snapshot; they would to VACUUM FULL's, hence the plain VACUUM before it.)
+ * Gives up with CONFLICT after `maxWaitMs`.
  */
 async function waitForOlderSnapshots(db: Kysely<Database>, horizon: string, maxWaitMs: number): Promise<void> {
   const started = Date.now();
@@ -126,7 +170,10 @@ async function waitForOlderSnapshots(db: Kysely<Database>, horizon: string, maxW
     const row = rows[0];
     if (!row || row.sessions + row.prepared + row.slots === 0) return;
     if (Date.now() - started >= maxWaitMs) {
-      throw new AppError('CONFLICT', `older snapshots still see the removed rows (${row.sessions} session(s), ${row.prepared} prepared transaction(s), ${row.slots} replication slot(s)) after ${maxWaitMs} ms; retry the scrub later`);
+      throw new AppError(
+        'CONFLICT',
+        `older snapshots may still see the removed rows (${row.sessions} session(s), ${row.prepared} prepared transaction(s), ${row.slots} replication slot(s)) after ${maxWaitMs} ms; retry the scrub later`,
+      );
     }
     await sleep(POLL_MS);
   }

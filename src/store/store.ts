@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
-import { scrubStorage } from './scrub.js';
+import { createScrubber } from './scrub.js';
 import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
@@ -14,6 +14,7 @@ import { KyselyLifecycleRepository } from './repositories/lifecycle.repository.j
 import { KyselyOperationsRepository } from './repositories/operations.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
+import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -28,6 +29,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     events: new KyselyEventsRepository(db, capabilities),
     lifecycle: new KyselyLifecycleRepository(db, capabilities),
     operations: new KyselyOperationsRepository(db, capabilities),
+    operationStats: new KyselyOperationStatsRepository(db),
   };
 }
 
@@ -60,7 +62,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
             }
           })
       : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
-    scrubStorage: (tables) => scrubStorage(handle, tables, options.scrub),
+    scrubStorage: createScrubber(handle, options.scrub),
     close: () => handle.close(),
   };
 }

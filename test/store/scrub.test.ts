@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
 import { isAppError } from '../../src/core/errors.js';
 import { scrubStorage } from '../../src/store/scrub.js';
 import { createStore } from '../../src/store/store.js';
@@ -25,6 +26,9 @@ function personalValues() {
     ip: `198.51.100.${tag.slice(0, 2)}:${tag}`,
     userAgent: `ScrubAgent/${tag}`,
     url: `https://shop.example/track/${tag}`,
+    // The start of a long, incompressible value: PostgreSQL moves it out of line into
+    // TOAST (in chunks of about 2 kB, so only a part is searched), SQLite into overflow pages.
+    long: `notes-${tag}`,
   };
 }
 type Values = ReturnType<typeof personalValues>;
@@ -58,7 +62,7 @@ for (const engine of ENGINES) {
       const db = store.handle.db;
       const contact = await db
         .insertInto('contacts')
-        .values({ account_id: accountId, uuid: randomBytes(16).toString('hex'), email: values.email, email_norm: values.email.toLowerCase(), first_name: values.firstName, last_name: values.lastName, custom_fields: JSON.stringify({ colour: values.custom }), status: 'active', created_at: 1, updated_at: 1 })
+        .values({ account_id: accountId, uuid: randomBytes(16).toString('hex'), email: values.email, email_norm: values.email.toLowerCase(), first_name: values.firstName, last_name: values.lastName, custom_fields: JSON.stringify({ colour: values.custom, notes: `${values.long}-${randomBytes(2400).toString('base64')}` }), status: 'active', created_at: 1, updated_at: 1 })
         .returning('id')
         .executeTakeFirstOrThrow();
       for (let i = 1; i <= 5; i++) {
@@ -88,10 +92,21 @@ for (const engine of ENGINES) {
       await db.updateTable('operation_targets').set({ value: null, value_hash: 'h'.repeat(64), outcome: 'done' }).where('value', '=', values.email).execute();
     }
 
+    if (engine === 'sqlite') {
+      it('opens SQLite with secure_delete on (freed cells and pages are zeroed)', () => {
+        assert.equal(store.handle.sqlite?.pragma('secure_delete', { simple: true }), 1);
+        assert.equal(store.handle.sqlite?.pragma('journal_mode', { simple: true }), 'wal');
+      });
+    }
+
     it('after an erase in place, the old values stay in the files until the scrub removes them', async () => {
       const values = personalValues();
       const id = await writePerson(values);
       await assertFound(values);
+      if (engine === 'postgres') {
+        const toasted = await searchRawStorage(store.handle, [values.long]);
+        assert.ok(toasted.some((h) => h.where.startsWith('pg_toast.')), `the long value sits in TOAST: ${describeHits(toasted)}`);
+      }
       await eraseInPlace(id, values);
       assert.notEqual((await searchRawStorage(store.handle, Object.values(values))).length, 0, 'without a scrub, old row versions still hold the values');
       const report = await store.scrubStorage(ALL);
@@ -113,6 +128,16 @@ for (const engine of ENGINES) {
       assert.notEqual(kept.length, 0, 'data that was not erased is still there');
     });
 
+    it('coalesces concurrent scrubs: those arriving while one runs share the next', async () => {
+      const reports = await Promise.all([store.scrubStorage(['contacts']), store.scrubStorage(['events']), store.scrubStorage(['operation_targets']), store.scrubStorage(['events'])]);
+      assert.deepEqual(reports[0]?.tables, ['contacts']);
+      assert.equal(new Set(reports).size, 2, 'the first runs alone, the three later ones share one');
+      assert.equal(reports[1], reports[3]);
+      assert.deepEqual([...(reports[1]?.tables ?? [])].sort(), ['events', 'operation_targets']);
+      const later = await store.scrubStorage(['contacts']);
+      assert.ok(!reports.includes(later), 'a call after they finished runs its own');
+    });
+
     it('waits for a reader holding an older snapshot, and gives up with CONFLICT', async () => {
       const values = personalValues();
       const id = await writePerson(values);
@@ -130,6 +155,27 @@ for (const engine of ENGINES) {
     });
 
     if (engine === 'postgres') {
+      it('is not held back by a transaction in another database (a plain VACUUM comes before the rewrite)', async () => {
+        const values = personalValues();
+        const id = await writePerson(values);
+        const elsewhere = await createTestDatabase('postgres');
+        const writer = new pg.Client({ connectionString: elsewhere.url });
+        await writer.connect();
+        try {
+          // Older than the erasure: a VACUUM FULL alone would keep the old rows for it.
+          await writer.query('begin');
+          await writer.query('select pg_current_xact_id()');
+          await eraseInPlace(id, values);
+          await scrubStorage(store.handle, ALL, { maxWaitMs: 2_000 });
+          const hits = await searchRawStorage(store.handle, Object.values(values));
+          assert.deepEqual(hits, [], describeHits(hits));
+          await writer.query('commit');
+        } finally {
+          await writer.end();
+          await elsewhere.drop();
+        }
+      });
+
       it('gives up with CONFLICT when the table lock is not granted in time', async () => {
         const holder = new pg.Client({ connectionString: database.url });
         await holder.connect();
@@ -152,6 +198,14 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+describe('scrub mode setting', () => {
+  it('reads LETHE_SCRUB_MODE: rewrite by default, vacuum on request, anything else refused', () => {
+    assert.equal(loadConfig({}, {}).scrubMode, 'rewrite');
+    assert.equal(loadConfig({}, { LETHE_SCRUB_MODE: 'VACUUM' }).scrubMode, 'vacuum');
+    assert.throws(() => loadConfig({}, { LETHE_SCRUB_MODE: 'none' }), /LETHE_SCRUB_MODE must be rewrite or vacuum/);
+  });
+});
 
 /** Another connection with an open read transaction whose snapshot predates what follows. */
 async function openReader(database: TestDatabase, store: KyselyStore): Promise<{ close(): Promise<void> }> {

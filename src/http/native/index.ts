@@ -8,6 +8,7 @@ import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
+import { operationsRoutes } from './operations.routes.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface NativeOptions {
@@ -26,4 +27,5 @@ export async function nativeApi(app: FastifyInstance, { core }: NativeOptions): 
   await app.register(listsRoutes, { core });
   await app.register(eventsRoutes, { core });
   await app.register(auditRoutes, { core });
+  await app.register(operationsRoutes, { core });
 }

@@ -17,13 +17,6 @@ const toContact = (row: { id: number; status: string; email_norm: string | null;
   externalKey: row.external_key,
 });
 
-/** `CASE WHEN id = ? THEN ? … END`: one statement gives each contact its own placeholder. */
-const placeholderCase = (contacts: ReadonlyArray<{ id: number; placeholder: string }>) =>
-  sql<string | null>`case ${sql.join(
-    contacts.map((c) => sql`when id = ${c.id} then ${c.placeholder}`),
-    sql` `,
-  )} else null end`;
-
 export class KyselyLifecycleRepository implements LifecycleRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -126,26 +119,29 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   async erase(accountId: number, contacts: readonly ErasedContact[], now: number, purgeAt: number): Promise<void> {
-    // Each placeholder costs two bound values in the CASE, the id one more in the IN list.
-    for (const run of chunked(contacts, Math.floor(inListSize(this.capabilities) / 3))) {
+    for (const run of chunked(contacts, inListSize(this.capabilities))) {
       const ids = run.map((c) => c.id);
-      const withPlaceholder = run.filter((c): c is { id: number; placeholder: string } => c.placeholder !== null);
-      if (withPlaceholder.length > 0) {
+      const placeholders = run.flatMap((c) => (c.placeholder === null ? [] : [c.placeholder]));
+      if (placeholders.length > 0) {
         // An earlier shell of the same address (erased, re-added, erased again) gives up
         // the placeholder: the unique (account, email_norm) index allows one holder.
         await this.db
           .updateTable('contacts')
           .set({ email_norm: null })
           .where('account_id', '=', accountId)
-          .where('email_norm', 'in', withPlaceholder.map((c) => c.placeholder))
+          .where('email_norm', 'in', placeholders)
           .where('status', '=', 'erased')
           .execute();
       }
+      // One statement per run: each contact's placeholder comes from a VALUES list joined
+      // on the id (UPDATE … FROM, on both engines), so the run is one hash or index join.
+      const values = sql`(values ${sql.join(run.map((c) => sql`(cast(${c.id} as bigint), cast(${c.placeholder} as text))`))}) as v`;
       await this.db
         .updateTable('contacts')
+        .from(values as never)
         .set({
           email: null,
-          email_norm: withPlaceholder.length === 0 ? null : placeholderCase(withPlaceholder),
+          email_norm: sql.ref('v.column2'),
           external_key: null,
           first_name: null,
           last_name: null,
@@ -166,9 +162,9 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
           purge_at: purgeAt,
           updated_at: now,
         })
-        .where('account_id', '=', accountId)
-        .where('id', 'in', ids)
-        .where('status', '<>', 'erased')
+        .where('contacts.account_id', '=', accountId)
+        .whereRef('contacts.id', '=', sql.ref('v.column1') as never)
+        .where('contacts.status', '<>', 'erased')
         .execute();
       await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', ids).execute();
       // Events stay (their type, message id and time feed the account's statistics until
