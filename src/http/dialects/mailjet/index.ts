@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../../core/core.js';
 import { AppError } from '../../../core/errors.js';
+import { hasScope } from '../../../core/keys/scopes.js';
 import { actorFor, authenticateKey, requireScope } from '../../auth.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { MailjetError, MailjetErrorSchema, sendMailjetError } from './errors.js';
@@ -18,7 +19,8 @@ function mailjetAuth(core: Core) {
     request.actor = await actorFor(core, key, request, 'mailjet');
     // Unknown routes have no scope: they only needed the key, then answer 404 or 405.
     const scope = request.routeOptions.config?.scope;
-    if (scope) requireScope(request.actor, scope);
+    if (typeof scope === 'string') requireScope(request.actor, scope);
+    else if (Array.isArray(scope) && !scope.some((s) => hasScope(request.actor.scopes, s))) throw new AppError('FORBIDDEN', `this key lacks any of the scopes ${scope.join(', ')}`);
   };
 }
 
