@@ -32,16 +32,16 @@ const patternOf = (url: string) => new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\
  */
 function version(register: (app: FastifyInstance, options: MailjetOptions) => Promise<void>) {
   return async (app: FastifyInstance, options: MailjetOptions): Promise<void> => {
-    const routes: Array<{ methods: string[]; pattern: RegExp }> = [];
+    // The paths served here: one that matches but reached the not-found handler was asked with another method.
+    const served: RegExp[] = [];
     app.addHook('onRoute', (route) => {
-      routes.push({ methods: ([] as string[]).concat(route.method), pattern: patternOf(route.url ?? route.path) });
+      served.push(patternOf(route.url ?? route.path));
     });
     app.addHook('onRequest', mailjetAuth(options.core));
     app.setErrorHandler((error, request, reply) => sendMailjetError(error, request, reply));
     app.setNotFoundHandler((request) => {
       const path = request.url.split('?')[0] ?? '';
-      const allowed = routes.some((r) => r.pattern.test(path));
-      throw allowed ? new MailjetError(405, `Method ${request.method} is not allowed on this resource`) : new AppError('NOT_FOUND', 'no such resource');
+      throw served.some((pattern) => pattern.test(path)) ? new MailjetError(405, `Method ${request.method} is not allowed on this resource`) : new AppError('NOT_FOUND', 'no such resource');
     });
     await register(app, { core: options.core });
   };
