@@ -12,6 +12,7 @@ import { OperationReportsService } from './reports/operation-reports.service.js'
 import { importHandler } from './imports/import.handler.js';
 import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
+import { RateLimitsService } from './rate-limits/rate-limits.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -27,6 +28,7 @@ export function createCore(deps: CoreDeps) {
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
+    rateLimits: new RateLimitsService(deps),
   };
   core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };

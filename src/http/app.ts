@@ -8,6 +8,7 @@ import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { registerTolerantJsonParser } from './json-parser.js';
 import { mailjetApi } from './dialects/mailjet/index.js';
+import { sendgridApi } from './dialects/sendgrid/index.js';
 import { createMetrics } from './metrics.js';
 import { nativeApi } from './native/index.js';
 import { sendProblem } from './problem.js';
@@ -16,7 +17,7 @@ import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   core: Core;
-  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
+  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
   logger: Logger;
   version?: string;
 }
@@ -65,5 +66,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { core, metrics });
   await app.register(nativeApi, { prefix: '/v1', core, ...(options.config.importBodyLimit ? { importBodyLimit: options.config.importBodyLimit } : {}) });
   await app.register(mailjetApi, { core });
+  await app.register(sendgridApi, { prefix: '/v3', core, config: options.config });
   return app;
 }

@@ -156,6 +156,8 @@ export interface ContactsRepository {
   list(accountId: number, query: ContactQuery): Promise<Contact[]>;
   /** How many contacts match a status and, optionally, a list. */
   count(accountId: number, query: ContactCountQuery): Promise<number>;
+  /** Contacts (any status) with these uuids, in id order. */
+  findByUuids(accountId: number, uuids: readonly string[]): Promise<Contact[]>;
 }
 
 export interface ContactCountQuery {

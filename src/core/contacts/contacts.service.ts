@@ -119,6 +119,12 @@ export class ContactsService {
     return { contacts: items, nextAfterId };
   }
 
+  /** Contacts (any status) with these uuids, in id order; uuids that match none are left out. */
+  async getManyByUuids(actor: Actor, uuids: readonly string[]): Promise<Contact[]> {
+    if (uuids.length > MAX_LOOKUP_EMAILS) throw invalid('ids', `ids holds at most ${MAX_LOOKUP_EMAILS} ids`);
+    return uuids.length === 0 ? [] : this.deps.store.contacts.findByUuids(actor.accountId, [...new Set(uuids)]);
+  }
+
   /** How many contacts of the account match a status and, optionally, a list. */
   async count(actor: Actor, query: ContactCountQuery): Promise<number> {
     if (query.listId !== undefined && !(await this.deps.store.lists.findById(actor.accountId, query.listId))) throw notFound('list');

@@ -46,6 +46,10 @@ export interface ListsRepository {
   addMemberships(accountId: number, memberships: readonly Membership[], now: number): Promise<number>;
   /** Removes a list's memberships of these contacts; returns how many there were. */
   removeMemberships(accountId: number, listId: number, contactIds: readonly number[]): Promise<number>;
+  /** Lists of the account with these uuids, in id order. */
+  findByUuids(accountId: number, uuids: readonly string[]): Promise<List[]>;
+  /** Lists of the account with these ids, in id order. */
+  findByIds(accountId: number, ids: readonly number[]): Promise<List[]>;
 }
 
 /** One contact's place on one list. */

@@ -264,4 +264,12 @@ export class KyselyContactsRepository implements ContactsRepository {
     const row = await filteredContacts(this.db, accountId, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
   }
+
+  async findByUuids(accountId: number, uuids: readonly string[]): Promise<Contact[]> {
+    const rows: Row[] = [];
+    for (const run of chunked(uuids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('uuid', 'in', run).orderBy('id').execute()));
+    }
+    return this.withListIds(rows);
+  }
 }

@@ -134,4 +134,20 @@ export class KyselyListsRepository implements ListsRepository {
   subscriberCounts(accountId: number, listIds: readonly number[]): Promise<Map<number, number>> {
     return subscriberCounts(this.db, accountId, listIds);
   }
+
+  async findByUuids(accountId: number, uuids: readonly string[]): Promise<List[]> {
+    const rows: Array<Selectable<ListsTable>> = [];
+    for (const run of chunked(uuids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('uuid', 'in', run).orderBy('id').execute()));
+    }
+    return rows.map(toList);
+  }
+
+  async findByIds(accountId: number, ids: readonly number[]): Promise<List[]> {
+    const rows: Array<Selectable<ListsTable>> = [];
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('id', 'in', run).orderBy('id').execute()));
+    }
+    return rows.map(toList);
+  }
 }
