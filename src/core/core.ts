@@ -5,6 +5,7 @@ import type { CoreDeps } from './context.js';
 import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
+import { MembershipsService } from './lists/memberships.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
 import { OperationReportsService } from './reports/operation-reports.service.js';
@@ -23,6 +24,7 @@ export function createCore(deps: CoreDeps) {
     contacts: new ContactsService(deps),
     lists: new ListsService(deps),
     events: new EventsService(deps),
+    memberships: new MembershipsService(deps),
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),

@@ -65,6 +65,7 @@ export interface StoreCapabilities {
   skipLocked: boolean;
   singleWriter: boolean;
   maxBindParams: number;
+  arrayParams: boolean;
 }
 
 export interface Store extends Repositories {
