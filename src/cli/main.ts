@@ -9,6 +9,7 @@ import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
 import { registerOperationCommands } from './operations.commands.js';
 import { runWorker } from '../jobs/worker.js';
+import { registerImportCommand } from './import.command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -194,5 +195,6 @@ registerOperationCommands(program, {
     return runWorker(lethe.core, { chunkSize, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
   },
 });
+registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 
 await program.parseAsync(process.argv);

@@ -8,10 +8,13 @@ import { ListsService } from './lists/lists.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
 import { OperationReportsService } from './reports/operation-reports.service.js';
+import { importHandler } from './imports/import.handler.js';
+import { IMPORT_KIND } from './imports/import.js';
+import { ImportsService } from './imports/imports.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
-  return {
+  const core = {
     deps,
     accounts: new AccountsService(deps),
     keys: new KeysService(deps),
@@ -23,6 +26,8 @@ export function createCore(deps: CoreDeps) {
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
   };
+  core.operations.registerKind(IMPORT_KIND, importHandler(deps));
+  return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };
 }
 
 export type Core = ReturnType<typeof createCore>;

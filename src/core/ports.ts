@@ -2,6 +2,7 @@ import type { AccountsRepository } from './accounts/account.js';
 import type { AuditRepository } from './audit/audit.js';
 import type { ContactsRepository } from './contacts/contact.js';
 import type { EventsRepository } from './events/event.js';
+import type { ImportsRepository } from './imports/import.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
 import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
@@ -21,6 +22,7 @@ export interface Repositories {
   contacts: ContactsRepository;
   lists: ListsRepository;
   events: EventsRepository;
+  imports: ImportsRepository;
   lifecycle: LifecycleRepository;
   operations: OperationsRepository;
   operationStats: OperationStatsRepository;
