@@ -23,6 +23,9 @@ export const backoffMs = (attempt: number): number => Math.min(60_000, 1000 * 2 
 /** A scrub that could not run (readers held the database) is tried again this much later. */
 const SCRUB_RETRY_MS = 30_000;
 
+/** At most this many operations share one scrub. */
+const SCRUB_BATCH = 500;
+
 /**
  * Runs operations one bounded step at a time. Every step is one transaction that claims
  * its work and commits its progress with it (PostgreSQL: rows claimed FOR UPDATE SKIP
@@ -131,12 +134,17 @@ export class OperationRunner {
     return chunk !== undefined;
   }
 
-  /** A scrub that failed earlier (or whose process died) is done now. */
+  /**
+   * Scrubs that failed earlier (or whose process died), and those queued by single-contact
+   * erases, are done now: one scrub serves every operation due, since all their changes
+   * were committed before it started.
+   */
   private async scrubOne(): Promise<boolean> {
     const now = this.deps.clock.now();
-    const op = await this.deps.store.transaction((tx) => tx.operations.claimScrubDue(now));
-    if (!op) return false;
-    await this.scrub(op);
+    const first = await this.deps.store.transaction((tx) => tx.operations.claimScrubDue(now));
+    if (!first) return false;
+    const others = (await this.deps.store.operations.listScrubDue(now, SCRUB_BATCH)).filter((op) => op.id !== first.id);
+    await this.scrub(first, others);
     return true;
   }
 
@@ -154,14 +162,17 @@ export class OperationRunner {
    * Makes removed data unrecoverable from the database files. CONFLICT (readers still
    * hold old pages) leaves scrubbed_at unset and tries again later.
    */
-  private async scrub(op: Operation): Promise<void> {
-    const tables = this.core.operations.handlerOf(op.kind)?.scrubTables?.(op) ?? [];
+  private async scrub(op: Operation, alongside: readonly Operation[] = []): Promise<void> {
+    const all = [op, ...alongside];
+    const tables = [...new Set(all.flatMap((o) => this.core.operations.handlerOf(o.kind)?.scrubTables?.(o) ?? []))];
     try {
       if (tables.length > 0) await this.deps.store.scrubStorage(tables);
-      await this.deps.store.operations.markScrubbed(op.id, this.deps.clock.now());
+      const now = this.deps.clock.now();
+      for (const o of all) await this.deps.store.operations.markScrubbed(o.id, now);
     } catch (error) {
       if (!(isAppError(error) && error.code === 'CONFLICT')) this.options.logger?.error({ operationId: op.id, err: describe(error) }, 'storage scrub failed');
-      await this.deps.store.operations.postponeScrub(op.id, this.deps.clock.now() + SCRUB_RETRY_MS);
+      const later = this.deps.clock.now() + SCRUB_RETRY_MS;
+      for (const o of all) await this.deps.store.operations.postponeScrub(o.id, later);
     }
   }
 

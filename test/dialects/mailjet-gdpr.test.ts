@@ -142,6 +142,17 @@ for (const engine of ENGINES) {
 
     it('leaves none of the original values in the raw database files', async () => {
       const values = [PERSON.email, PERSON.email.toLowerCase(), PERSON.name, 'Gwendolyn', 'Orbisonne', PERSON.phone, PERSON.custom, PERSON.attribute, PERSON.subject, PERSON.ip, PERSON.url, PERSON.userAgent];
+      // The request left the scrub to the worker, as a completed erase operation of size 1.
+      const actor: Actor = { accountId: t.accountId, keyAccountId: t.accountId, keyId: null, scopes: ['admin'], via: 'native' };
+      const ops = (await t.lethe.core.operations.list(actor, { action: 'erase' })).items;
+      assert.equal(ops.length, 1, 'one operation: the second delete recorded nothing');
+      const op = ops[0]!;
+      assert.deepEqual(
+        { kind: op.kind, selectorKind: op.selectorKind, selectorSize: op.selectorSize, state: op.state, via: op.via, requestedByKeyId: op.requestedByKeyId, succeeded: op.counts.succeeded, scrubbedAt: op.scrubbedAt },
+        { kind: 'operation', selectorKind: 'ids', selectorSize: 1, state: 'completed', via: 'mailjet', requestedByKeyId: keyId, succeeded: 1, scrubbedAt: null },
+      );
+      await drainOperations(t, { schedule: false });
+      assert.ok((await t.lethe.core.operations.get(actor, op.id)).scrubbedAt !== null, 'scrubbed by the worker');
       const hits = await searchRawStorage(t.lethe.store.handle, values);
       assert.deepEqual(hits, [], `found: ${JSON.stringify(hits.slice(0, 5))}`);
       // The search does find what is still there: the list's name.

@@ -195,5 +195,69 @@ for (const engine of ENGINES) {
       assert.equal((await rawContact(t, kept!))?.status, 'active');
       await assert.rejects(t.lethe.core.lifecycle.eraseContact(actorOf(t.accountId), kept!), { code: 'NOT_FOUND' }, 'another account: not found');
     });
+
+    it('eraseContact records a completed erase operation in its transaction; the worker scrubs after the request', async () => {
+      const a = await account('single-op');
+      const [id] = await seedContacts(t, a.id, 1, 'singleop');
+      const scrub = t.lethe.store.scrubStorage;
+      let scrubs = 0;
+      t.lethe.store.scrubStorage = async (...args) => {
+        scrubs++;
+        return scrub(...args);
+      };
+      try {
+        await t.lethe.core.lifecycle.eraseContact(a.actor, id!);
+        assert.equal(scrubs, 0, 'no scrub inside the request');
+        const { items } = await t.lethe.core.operations.list(a.actor, {});
+        assert.equal(items.length, 1);
+        const op = items[0]!;
+        assert.deepEqual(
+          { kind: op.kind, action: op.action, selectorKind: op.selectorKind, selectorSize: op.selectorSize, state: op.state, via: op.via, scrubbedAt: op.scrubbedAt, dryRun: op.dryRun },
+          { kind: 'operation', action: 'erase', selectorKind: 'ids', selectorSize: 1, state: 'completed', via: 'native', scrubbedAt: null, dryRun: false },
+        );
+        assert.deepEqual(op.counts, { expected: 1, processed: 1, succeeded: 1, notFound: 0, invalid: 0, failed: 0, skipped: 0, duplicates: 0 });
+        const audit = await t.lethe.core.audit.list(a.id, { limit: 100 });
+        for (const action of ['operation.created', 'operation.completed']) {
+          assert.equal(audit.filter((r) => r.action === action && r.subjectId === String(op.id)).length, 1, action);
+        }
+        await drainOperations(t, { schedule: false });
+        assert.equal(scrubs, 1, 'the worker scrubbed once');
+        assert.ok((await t.lethe.core.operations.get(a.actor, op.id)).scrubbedAt !== null, 'marked scrubbed');
+        // A second erase of the same contact changes nothing and records nothing.
+        await t.lethe.core.lifecycle.eraseContact(a.actor, id!);
+        assert.equal((await t.lethe.core.operations.list(a.actor, {})).items.length, 1);
+      } finally {
+        t.lethe.store.scrubStorage = scrub;
+      }
+    });
+
+    it('eraseContact succeeds when the scrub fails; the worker retries it later, coalescing the erases due', async () => {
+      const a = await account('single-retry');
+      const ids = await seedContacts(t, a.id, 2, 'singleretry');
+      const scrub = t.lethe.store.scrubStorage;
+      let scrubs = 0;
+      let failing = true;
+      t.lethe.store.scrubStorage = async (...args) => {
+        scrubs++;
+        if (failing) throw new Error('disk on fire');
+        return scrub(...args);
+      };
+      try {
+        for (const id of ids) await t.lethe.core.lifecycle.eraseContact(a.actor, id);
+        for (const id of ids) assert.equal((await rawContact(t, id))?.status, 'erased', 'the erase is committed');
+        await drainOperations(t, { schedule: false });
+        assert.equal(scrubs, 1, 'one scrub attempt for both erases');
+        const pending = (await t.lethe.core.operations.list(a.actor, {})).items;
+        assert.equal(pending.length, 2);
+        for (const op of pending) assert.equal(op.scrubbedAt, null, 'not scrubbed: tried again later');
+        failing = false;
+        t.clock.advance(31_000);
+        await drainOperations(t, { schedule: false });
+        assert.equal(scrubs, 2, 'retried once for both');
+        for (const op of (await t.lethe.core.operations.list(a.actor, {})).items) assert.ok(op.scrubbedAt !== null);
+      } finally {
+        t.lethe.store.scrubStorage = scrub;
+      }
+    });
   });
 }

@@ -132,6 +132,8 @@ for (const engine of ENGINES) {
       await assertAllFound(person);
       const erased = await t.lethe.core.lifecycle.eraseContact(actor, id);
       assert.equal(erased.email, null);
+      // The scrub is the worker's, after the request: durable, retried, coalesced.
+      await drainOperations(t, { schedule: false });
       await assertNoneFound(valuesOf(person));
     });
 

@@ -1,9 +1,12 @@
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor, CoreDeps } from '../context.js';
 import type { Contact } from '../contacts/contact.js';
-import { AppError, notFound } from '../errors.js';
+import { newUuid } from '../crypto.js';
+import { notFound } from '../errors.js';
 import { isId } from '../input.js';
-import { SCRUBBABLE_TABLES } from '../ports.js';
+import { auditOperation } from '../operations/audit-operation.js';
+import { finishOperation } from '../operations/finish.js';
+import { DELETION_KIND } from '../operations/operation.js';
 import { applyAction, erasePurgeAt, placeholderEmail } from './apply-action.js';
 
 /** Single-contact lifecycle changes done at once (bulk work goes through operations). */
@@ -12,7 +15,8 @@ export class LifecycleService {
 
   /**
    * Erases one contact now (Mailjet's v4 GDPR delete): personal data gone in one
-   * transaction with its audit entry, then the storage scrubbed. An erased contact is
+   * transaction with its audit entry and a completed erase operation of size 1, whose
+   * storage scrub the worker does (and retries) outside the request. An erased contact is
    * returned as it stands (idempotent). With a retention of 0 the rows are purged at once
    * and the shell returned is the last state it had.
    */
@@ -64,16 +68,34 @@ export class LifecycleService {
         placeholderEmail: before.email === null ? null : placeholderEmail(this.deps.hasher, before.email.trim().toLowerCase()),
         listIds: [],
       };
+      // Recorded as an erase operation in the same transaction: the scrub it needs is
+      // durable work the worker does (and retries), whatever happens to this process.
+      const created = await tx.operations.insert({
+        accountId: actor.accountId,
+        uuid: newUuid(),
+        parentId: null,
+        kind: DELETION_KIND,
+        action: 'erase',
+        selectorKind: 'ids',
+        selectorSize: 1,
+        params: {},
+        dryRun: false,
+        state: 'processing',
+        expected: 1,
+        processed: 0,
+        invalid: 0,
+        duplicates: 0,
+        requestedByKeyId: actor.keyId,
+        via: actor.via,
+        now,
+      });
+      await auditOperation(this.deps, tx, created, 'operation.created');
+      await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
+      const counted = (await tx.operations.findById(null, created.id)) ?? created;
+      await finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub: true });
       return { contact: shell, changed: true };
     });
-    if (changed) {
-      try {
-        await this.deps.store.scrubStorage(SCRUBBABLE_TABLES);
-      } catch (error) {
-        // Readers still held old pages: the next operation's scrub (or the worker's) will do it.
-        if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
-      }
-    }
+    if (changed) this.deps.notifyWork();
     return contact;
   }
 }

@@ -232,6 +232,8 @@ export interface OperationsRepository {
   retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number>;
   /** Ended operations whose storage scrub is due. */
   claimScrubDue(now: number): Promise<Operation | undefined>;
+  /** Up to `limit` ended operations whose storage scrub is due, oldest first (one scrub serves them all). */
+  listScrubDue(now: number, limit: number): Promise<Operation[]>;
   markScrubbed(id: number, now: number): Promise<void>;
   postponeScrub(id: number, runAfter: number): Promise<void>;
   /** Whether the account has a scheduler purge not yet ended. */

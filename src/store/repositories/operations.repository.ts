@@ -373,6 +373,19 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return row ? toOperation(row) : undefined;
   }
 
+  async listScrubDue(now: number, limit: number): Promise<Operation[]> {
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('state', 'in', ['completed', 'failed', 'canceled'])
+      .where('scrubbed_at', 'is', null)
+      .where('run_after', '<=', now)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toOperation);
+  }
+
   async markScrubbed(id: number, now: number): Promise<void> {
     await this.db.updateTable('operations').set({ scrubbed_at: now }).where('id', '=', id).execute();
   }
