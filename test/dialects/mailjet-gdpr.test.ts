@@ -159,6 +159,25 @@ for (const engine of ENGINES) {
       assert.ok((await searchRawStorage(t.lethe.store.handle, ['gdpr-list'])).length > 0, 'the raw search sees live data');
     });
 
+    it('erases a soft-deleted contact too: its personal data is still there', async () => {
+      const email = 'soft.deleted.person@erase-check.example';
+      const c = (await mj.post('/v3/REST/contact', { Email: email, Name: 'Softly Deletedperson' })).json().Data[0];
+      const actor: Actor = { accountId: t.accountId, keyAccountId: t.accountId, keyId: null, scopes: ['admin'], via: 'native' };
+      await t.lethe.core.operations.create(actor, { action: 'soft_delete', selector: { kind: 'ids', values: [c.ID] } });
+      await drainOperations(t, { schedule: false });
+      assert.equal((await api(t).get(`/v1/contacts/${c.ID}`)).json().status, 'deleted');
+      assert.equal((await mj.get(`/v3/REST/contact/${c.ID}`)).statusCode, 404, 'hidden from Mailjet clients');
+      const res = await mj.delete(`/v4/contacts/${c.ID}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const native = (await api(t).get(`/v1/contacts/${c.ID}`)).json();
+      assert.equal(native.status, 'erased');
+      assert.equal(native.email, null);
+      assert.equal(native.first_name ?? null, null);
+      await drainOperations(t, { schedule: false });
+      assert.deepEqual(await searchRawStorage(t.lethe.store.handle, [email, 'Deletedperson']), []);
+      assert.equal((await mj.delete(`/v4/contacts/999999999`)).statusCode, 404, 'an unknown contact is still 404');
+    });
+
     it('cannot be changed, re-listed or restored', async () => {
       assert.equal((await mj.put(`/v3/REST/contact/${id}`, { Name: 'Back again' })).statusCode, 400);
       assert.equal((await mj.post(`/v3/REST/contact/${id}/managecontactslists`, { ContactsLists: [{ ListID: listId, Action: 'addforce' }] })).statusCode, 400);

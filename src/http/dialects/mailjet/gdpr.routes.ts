@@ -2,8 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Core } from '../../../core/core.js';
-import { notFound } from '../../../core/errors.js';
-import { VISIBLE } from './contacts.routes.js';
 import { mailjetErrors } from './errors.js';
 
 const tags = ['Mailjet'];
@@ -20,10 +18,9 @@ export async function gdprRoutes(base: FastifyInstance, { core }: { core: Core }
 
   const erase = async (request: { actor: Parameters<Core['lifecycle']['eraseContact']>[0]; params: { id: string } }) => {
     const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : 0;
-    // Mailjet clients only ever see active contacts and anonymized ones.
-    const contact = await core.contacts.get(request.actor, id);
-    if (!VISIBLE.includes(contact.status)) throw notFound('contact');
-    await core.lifecycle.eraseContact(request.actor, contact.id);
+    // Any contact the account still holds, soft-deleted ones included (Mailjet clients do
+    // not see those, but their personal data is still there): unknown ids are 404.
+    await core.lifecycle.eraseContact(request.actor, id);
   };
 
   const schema = (summary: string) => ({ tags, security, summary, params: IdParam, response: { 200: Type.Unsafe<undefined>({ description: 'Deleted: no body' }), ...mailjetErrors } });
