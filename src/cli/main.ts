@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config.js';
 import type { ConfigOverrides } from '../config.js';
-import { ensureFirstStart } from '../core/bootstrap.js';
+import { ensureDefaultAccount } from '../core/bootstrap.js';
 import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
@@ -98,7 +98,8 @@ common(keys.command('create').description('create an API key and print it once')
     const lethe = await createLethe(loadConfig(overridesOf(flags)), { logger: createLogger('silent') }).catch(fail);
     try {
       const { store, core } = lethe;
-      if (flags.account === 'default') await ensureFirstStart(core, undefined);
+      // The default account only: the admin key and the first start stay for `serve`.
+      if (flags.account === 'default') await ensureDefaultAccount(core);
       const [first = '', second] = flags.account.split('/');
       let account = await store.accounts.findByName(null, first);
       if (account && second !== undefined) account = await store.accounts.findByName(account.id, second);

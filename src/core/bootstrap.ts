@@ -22,3 +22,13 @@ export async function ensureFirstStart(core: Core, adminKey: string | undefined)
   await store.meta.setIfAbsent('first_start_done', '1');
   return { accountId: account.id, createdKey };
 }
+
+/**
+ * The default account, created if it is missing, for CLI commands other than `serve`:
+ * they leave the first start (the admin key, shown once or taken from LETHE_ADMIN_KEY) to
+ * `serve`, so that running one of them first does not swallow it.
+ */
+export async function ensureDefaultAccount(core: Core): Promise<number> {
+  const existing = await core.deps.store.accounts.findByName(null, DEFAULT_ACCOUNT_NAME);
+  return (existing ?? (await core.accounts.createTopLevel(DEFAULT_ACCOUNT_NAME))).id;
+}

@@ -44,6 +44,45 @@ for (const engine of ENGINES) {
     });
   });
 
+  describe(`keys create before the first serve [${engine}]`, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await createTestDatabase(engine);
+    });
+    after(async () => database.drop());
+
+    it('leaves the first start to serve: it still prints the admin key', async () => {
+      const env = { LETHE_DATA_DIR: database.dir, DATABASE_URL: database.url, PORT: '0' };
+      const created = runCli(['keys', 'create', '--scopes', 'read', '--json'], env);
+      assert.equal(created.status, 0, created.stderr);
+      const readKey = (JSON.parse(created.stdout) as { key: string }).key;
+      const server = await startCli(['serve'], env, /Lethe is (ready|listening)[\s\S]*Docs|listening on/);
+      const url = /API:\s+(http:\/\/\S+)\/v1/.exec(server.output())?.[1];
+      const admin = /Admin key \(shown once[^\n]*\n\s*(lethe_[0-9a-f]{24}_[0-9a-f]{48})/.exec(server.output())?.[1];
+      assert.ok(url && admin, server.output());
+      assert.equal((await fetch(`${url}/v1/keys`, { headers: { authorization: `Bearer ${admin}` } })).status, 200, 'the printed key is an admin key');
+      const account = await fetch(`${url}/v1/account`, { headers: { authorization: `Bearer ${readKey}` } });
+      assert.equal(((await account.json()) as { name: string }).name, 'default', 'the earlier key is on the same default account');
+      await server.stop();
+    });
+
+    it('honours LETHE_ADMIN_KEY on the serve that follows a keys create', async () => {
+      const other = await createTestDatabase(engine);
+      try {
+        const env = { LETHE_DATA_DIR: other.dir, DATABASE_URL: other.url, PORT: '0' };
+        assert.equal(runCli(['keys', 'create', '--json'], env).status, 0);
+        const adminKey = 'automation-admin-key-after-keys-create';
+        const server = await startCli(['serve'], { ...env, LETHE_ADMIN_KEY: adminKey }, /Docs/);
+        const url = /API:\s+(http:\/\/\S+)\/v1/.exec(server.output())?.[1];
+        assert.ok(url, server.output());
+        assert.equal((await fetch(`${url}/v1/keys`, { headers: { authorization: `Bearer ${adminKey}` } })).status, 200);
+        await server.stop();
+      } finally {
+        await other.drop();
+      }
+    });
+  });
+
   describe(`LETHE_ADMIN_KEY [${engine}]`, () => {
     let database: TestDatabase;
     before(async () => {

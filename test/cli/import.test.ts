@@ -13,7 +13,7 @@ for (const engine of ENGINES) {
     before(async () => {
       database = await createTestDatabase(engine);
       env = { LETHE_DATA_DIR: database.dir, DATABASE_URL: database.url, LETHE_IMPORT_CHUNK_SIZE: '10' };
-      // First start: the default account and its admin key.
+      // The default account (the first start, with its admin key, stays for `serve`).
       assert.equal(runCli(['keys', 'create', '--json'], env).status, 0);
     });
     after(async () => database.drop());
