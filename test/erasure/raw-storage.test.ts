@@ -151,6 +151,29 @@ for (const engine of ENGINES) {
       await assertNoneFound([person.email, person.firstName, person.lastName, person.ip, person.custom]);
     });
 
+    it('an import leaves no byte of its staged rows once it completes, nor once it is canceled', async () => {
+      const tag = randomBytes(4).toString('hex');
+      // Rows that fail validation reach no contact: their values were only ever staged.
+      const bad = [`Rejectedname${tag}`, `Rejectedflower${tag}`, `rejected-address-${tag}`];
+      const completed = await t.lethe.core.imports.create(actor, { format: 'csv', csv: `email,first_name,custom.flower\n${bad[2]},${bad[0]},${bad[1]}\n` });
+      const staged = new Set((await searchRawStorage(t.lethe.store.handle, bad)).map((h) => h.value));
+      assert.deepEqual([...staged].sort(), [...bad].sort(), 'the staged row is found');
+      await drainOperations(t, { schedule: false });
+      const done = await t.lethe.core.operations.get(actor, completed.id);
+      assert.equal(done.state, 'completed');
+      assert.equal(done.counts.invalid, 1);
+      assert.ok(done.scrubbedAt !== null);
+      await assertNoneFound(bad);
+
+      const never = [`Canceledname${tag}`, `canceled-${tag}@example.com`];
+      const canceled = await t.lethe.core.imports.create(actor, { format: 'csv', csv: `email,first_name\n${never[1]},${never[0]}\n` });
+      assert.equal((await searchRawStorage(t.lethe.store.handle, never)).length > 0, true, 'the staged row is found');
+      await t.lethe.core.operations.cancel(actor, canceled.id);
+      await drainOperations(t, { schedule: false });
+      assert.equal((await t.lethe.core.operations.get(actor, canceled.id)).state, 'canceled');
+      await assertNoneFound(never);
+    });
+
     it('an erase through /v1/operations across sub-accounts: no byte left in any; the receipt is anchored in the audit', async () => {
       const person = personOf();
       await write(person);

@@ -1,11 +1,14 @@
 import type { ContactInput } from '../contacts/contact.js';
 import { upsertContactsInTransaction } from '../contacts/upsert-contacts.js';
 import type { CoreDeps } from '../context.js';
+import type { ScrubbableTable } from '../ports.js';
 import type { CountsDelta, OperationKindHandler } from '../operations/operation.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
 import type { ImportParams, ImportRowError } from './import.js';
 import { inputOfRow, rowOfRecord } from './import-row.js';
 import type { Column } from './import-row.js';
+
+const IMPORT_SCRUB_TABLES: readonly ScrubbableTable[] = ['operation_targets'];
 
 /**
  * Runs imports for the operations worker. The rows were stored in batches of the
@@ -67,6 +70,11 @@ export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandl
       await tx.imports.addTallies(accountId, operation.id, { created, updated });
       return { processed, succeeded: created + updated, invalid: errors.length };
     },
+
+    // The staged rows (personal data) are deleted as chunks settle, or forgotten on cancel:
+    // the bytes they leave in dead tuples (PostgreSQL) or free pages and WAL (SQLite) are
+    // scrubbed after the import ends, like an erase's.
+    scrubTables: () => IMPORT_SCRUB_TABLES,
   };
 }
 

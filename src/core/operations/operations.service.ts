@@ -235,7 +235,8 @@ export class OperationsService {
           await tx.operations.requestCancel(part.id, now);
           // Not started yet: nothing to wait for. A running one stops at its next chunk boundary.
           const fresh = await tx.operations.findById(null, part.id);
-          if (fresh?.state === 'queued') await finishOperation(this.deps, tx, fresh, 'canceled', now);
+          // Its forgotten values (request values, staged import rows) leave bytes the worker scrubs.
+          if (fresh?.state === 'queued') await finishOperation(this.deps, tx, fresh, 'canceled', now, { needsScrub: (this.#kinds.get(fresh.kind)?.scrubTables?.(fresh) ?? []).length > 0 });
         }
       });
       this.deps.notifyWork();
