@@ -13,6 +13,7 @@ import { createMetrics } from './metrics.js';
 import { nativeApi } from './native/index.js';
 import { sendProblem } from './problem.js';
 import { systemRoutes } from './system.routes.js';
+import type { WorkerHealth } from './system.routes.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
@@ -20,6 +21,8 @@ export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
   logger: Logger;
   version?: string;
+  /** The embedded worker's liveness, for `/health` (none: 'disabled'). */
+  workerStatus?: () => WorkerHealth;
 }
 
 /** Builds the HTTP app without listening (tests use `inject()`; `server.ts` listens). */
@@ -63,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error('no such route'), { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }), request, reply));
 
-  await app.register(systemRoutes, { core, metrics });
+  await app.register(systemRoutes, { core, metrics, ...(options.workerStatus ? { workerStatus: options.workerStatus } : {}) });
   await app.register(nativeApi, { prefix: '/v1', core, ...(options.config.importBodyLimit ? { importBodyLimit: options.config.importBodyLimit } : {}) });
   await app.register(mailjetApi, { core });
   await app.register(sendgridApi, { prefix: '/v3', core, config: options.config });

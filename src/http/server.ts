@@ -10,7 +10,8 @@ export async function startServer(config: Readonly<Config>, version: string): Pr
   let worker: WorkerHost | undefined;
   const lethe = await createLethe(config, { notifyWork: () => worker?.notify() });
   const first = await ensureFirstStart(lethe.core, config.adminKey);
-  const app = await buildApp({ core: lethe.core, config, logger: lethe.logger, version });
+  const workerStatus = () => (config.embeddedWorker ? (worker?.status() ?? 'stopped') : 'disabled');
+  const app = await buildApp({ core: lethe.core, config, logger: lethe.logger, version, workerStatus });
   const address = await app.listen({ port: config.port, host: config.host });
   // The operations worker runs in its own thread, so its chunks never block this event loop.
   if (config.embeddedWorker) worker = startWorkerThread(config, lethe.logger);

@@ -3,19 +3,29 @@ import { Type } from 'typebox';
 import type { Core } from '../core/core.js';
 import type { Metrics } from './metrics.js';
 
-export async function systemRoutes(app: FastifyInstance, { core, metrics }: { core: Core; metrics: Metrics }): Promise<void> {
+/** The embedded operations worker: 'disabled' when this process runs none (`lethe worker` does the work). */
+export type WorkerHealth = 'running' | 'restarting' | 'stopped' | 'disabled';
+
+export async function systemRoutes(app: FastifyInstance, { core, metrics, workerStatus }: { core: Core; metrics: Metrics; workerStatus?: () => WorkerHealth }): Promise<void> {
   app.get('/health', {
     config: { scope: false },
     schema: {
       tags: ['system'],
       summary: 'Liveness and database reachability (no key needed)',
       security: [],
-      response: { 200: Type.Object({ status: Type.Literal('ok'), engine: Type.String() }), 503: Type.Object({ status: Type.Literal('unavailable') }) },
+      response: {
+        200: Type.Object({
+          status: Type.Literal('ok'),
+          engine: Type.String(),
+          worker: Type.Union([Type.Literal('running'), Type.Literal('restarting'), Type.Literal('stopped'), Type.Literal('disabled')], { description: "the embedded operations worker thread: 'restarting' after it died, 'disabled' when none runs in this process" }),
+        }),
+        503: Type.Object({ status: Type.Literal('unavailable') }),
+      },
     },
   }, async (_request, reply) => {
     try {
       await core.deps.store.meta.get('first_start_done');
-      return { status: 'ok' as const, engine: core.deps.store.capabilities.engine };
+      return { status: 'ok' as const, engine: core.deps.store.capabilities.engine, worker: workerStatus?.() ?? ('disabled' as const) };
     } catch {
       return reply.status(503).send({ status: 'unavailable' as const });
     }

@@ -16,6 +16,8 @@ const wake = new WorkSignal();
 const abort = new AbortController();
 port.on('message', (message: unknown) => {
   if (message === 'wake') wake.notify();
+  // The host's restart test: end the thread at once, as a crash would.
+  if (message === 'test:crash') process.exit(70);
   if (message === 'stop') {
     abort.abort();
     wake.notify();

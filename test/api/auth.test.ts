@@ -21,7 +21,7 @@ for (const engine of ENGINES) {
     it('answers /health without a key', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/health' });
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json(), { status: 'ok', engine });
+      assert.deepEqual(res.json(), { status: 'ok', engine, worker: 'disabled' });
     });
 
     it('refuses a missing or wrong key with 401 problem details', async () => {
