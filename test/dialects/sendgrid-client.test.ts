@@ -118,6 +118,11 @@ for (const engine of ENGINES) {
       assert.equal(done.results.requested_count, 4);
       assert.equal(done.results.created_count, 3);
       assert.equal(done.results.errored_count, 1);
+      // Where the errored rows are listed: Lethe's own import errors (row, field, reason).
+      const errorsUrl = new URL(String(done.results.errors_url));
+      const rowErrors = await api(t).get(errorsUrl.pathname);
+      assert.equal(rowErrors.statusCode, 200, rowErrors.body);
+      assert.deepEqual(rowErrors.json().data.map((e: { row: number; field: string }) => [e.row, e.field]), [[4, 'email']]);
 
       const ids = await idsByEmail(sg, ['alice.flow@example.com', 'bob.flow@example.com', 'carol.flow@example.com']);
       assert.equal(Object.keys(ids).length, 3);

@@ -8,7 +8,7 @@ import { AppError, invalid, notFound } from '../../../core/errors.js';
 import { ContactDetails } from './contacts.wire.js';
 import { IMPORT_KIND } from '../../../core/imports/import.js';
 import { ContactJob, presentContactJob } from './jobs.wire.js';
-import { commaList, isLive, isUuid, presentContacts } from './present.js';
+import { baseUrlOf, commaList, isLive, isUuid, presentContacts } from './present.js';
 import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
 
 /** SendGrid's caps: contacts per batch read, addresses per email search. */
@@ -45,7 +45,7 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     const operation = await core.operations.get(request.actor, request.params.id);
     if (operation.kind === IMPORT_KIND) {
       const { created, updated } = await core.imports.get(request.actor, operation.id);
-      return presentContactJob(operation, { created, updated });
+      return presentContactJob(operation, { created, updated }, baseUrlOf(request));
     }
     if (operation.action !== 'purge') throw notFound('job');
     return presentContactJob(operation);

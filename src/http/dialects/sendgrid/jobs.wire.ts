@@ -24,15 +24,17 @@ export const ContactJob = Type.Object({
     updated_count: Type.Optional(Type.Integer()),
     deleted_count: Type.Optional(Type.Integer()),
     errored_count: Type.Integer(),
+    errors_url: Type.Optional(Type.String({ description: 'For an upsert with errored rows: where Lethe lists them (row, field, reason)' })),
   }),
   started_at: Type.Optional(Type.String({ format: 'date-time' })),
   finished_at: Type.Optional(Type.String({ format: 'date-time' })),
 });
 
 /** An upsert (import) or delete (purge) operation as `GET /v3/marketing/contacts/imports/{id}` shows it. */
-export function presentContactJob(operation: Operation, tallies?: { created: number; updated: number }) {
+export function presentContactJob(operation: Operation, tallies?: { created: number; updated: number }, baseUrl?: string) {
   const upsert = operation.kind === IMPORT_KIND;
   const { counts } = operation;
+  const errored = counts.invalid + counts.failed;
   return {
     id: operation.uuid,
     status: jobStatusOf(operation),
@@ -40,7 +42,9 @@ export function presentContactJob(operation: Operation, tallies?: { created: num
     results: {
       requested_count: counts.expected,
       ...(upsert ? { created_count: tallies?.created ?? 0, updated_count: tallies?.updated ?? 0 } : { deleted_count: counts.succeeded }),
-      errored_count: counts.invalid + counts.failed,
+      errored_count: errored,
+      // The row errors of an import are Lethe's own listing (they never hold the rows' values).
+      ...(upsert && errored > 0 && baseUrl !== undefined ? { errors_url: `${baseUrl}/v1/imports/${operation.uuid}/errors` } : {}),
     },
     ...(operation.startedAt !== null ? { started_at: toIso(operation.startedAt) ?? undefined } : {}),
     ...(operation.finishedAt !== null ? { finished_at: toIso(operation.finishedAt) ?? undefined } : {}),
