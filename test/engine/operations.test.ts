@@ -149,6 +149,19 @@ for (const engine of ENGINES) {
       assert.equal(audit.filter((r) => r.action === 'operation.canceled').length, 2);
     });
 
+    it('interleaves operations: a small one is not stuck behind a large one', async () => {
+      const a = await account();
+      const ids = await seedContacts(t, a.id, 11, 'fair');
+      const big = await t.lethe.core.operations.create(a.actor, { action: 'soft_delete', selector: { kind: 'ids', values: ids.slice(0, 10) } });
+      const small = await t.lethe.core.operations.create(a.actor, { action: 'soft_delete', selector: { kind: 'ids', values: ids.slice(10) } });
+      const runner = testRunner(t, 2);
+      for (let i = 0; i < 4; i++) await runner.step(); // plan both, then chunk 1 of each
+      assert.equal((await t.lethe.core.operations.get(a.actor, small.id)).state, 'completed');
+      assert.equal((await t.lethe.core.operations.get(a.actor, big.id)).state, 'processing');
+      await drainOperations(t, { schedule: false });
+      assert.equal((await t.lethe.core.operations.get(a.actor, big.id)).counts.succeeded, 10);
+    });
+
     it('erases by email across all sub-accounts of a parent, with a per-account breakdown', async () => {
       const parent = await t.lethe.core.accounts.createTopLevel(`parent-${engine}`);
       const pActor = actorOf(parent.id);

@@ -101,5 +101,27 @@ for (const engine of ENGINES) {
       const ops = await t.lethe.core.operations.list(actorOf(t.accountId), { action: 'erase' });
       assert.ok(ops.items[0]?.scrubbedAt !== null);
     });
+
+    it('a single-contact erase whose scrub meets a CONFLICT leaves it to the worker', async () => {
+      const store = t.lethe.store as { scrubStorage: typeof t.lethe.store.scrubStorage };
+      const real = store.scrubStorage;
+      let calls = 0;
+      store.scrubStorage = async (tables) => {
+        calls++;
+        if (calls === 1) throw new AppError('CONFLICT', 'readers hold old pages');
+        return real(tables);
+      };
+      try {
+        const [id] = await seedContacts(t, t.accountId, 1, 'single-scrub');
+        const erased = await t.lethe.core.lifecycle.eraseContact(actorOf(t.accountId), id!);
+        assert.equal(erased.status, 'erased', 'the erase itself stands');
+        assert.ok(await t.lethe.store.meta.get('scrub_due_at'));
+        await drainOperations(t, { schedule: false });
+        assert.equal(calls, 2, 'the worker scrubbed');
+        assert.equal(await t.lethe.store.meta.get('scrub_due_at'), undefined);
+      } finally {
+        store.scrubStorage = real;
+      }
+    });
   });
 }
