@@ -21,6 +21,11 @@ export interface Capabilities {
   maxBindParams: number;
   /** One writer at a time: keep write transactions short. */
   singleWriter: boolean;
+  /**
+   * Binds a whole array as one parameter (PostgreSQL: `unnest($1::int[])`); without it,
+   * bulk values travel as one JSON text parameter read with `json_each` (SQLite).
+   */
+  arrayParams: boolean;
 }
 
 export interface DatabaseHandle {
@@ -57,7 +62,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
-      capabilities: { engine: 'postgres', skipLocked: true, maxBindParams: 65_000, singleWriter: false },
+      capabilities: { engine: 'postgres', skipLocked: true, maxBindParams: 65_000, singleWriter: false, arrayParams: true },
       close: () => db.destroy(),
     };
   }
@@ -75,7 +80,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
-    capabilities: { engine: 'sqlite', skipLocked: false, maxBindParams: 32_000, singleWriter: true },
+    capabilities: { engine: 'sqlite', skipLocked: false, maxBindParams: 32_000, singleWriter: true, arrayParams: false },
     sqlitePath: path,
     sqlite,
     close: () => db.destroy(),

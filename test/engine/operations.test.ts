@@ -137,6 +137,9 @@ for (const engine of ENGINES) {
       assert.deepEqual(await statuses(ids), ['deleted', 'deleted', ...Array(8).fill('active')]);
       const left = await t.lethe.store.handle.db.selectFrom('operation_targets').select('value').where('operation_id', '=', created.id).where('value', 'is not', null).execute();
       assert.equal(left.length, 0, 'values of targets never reached are forgotten too');
+      const unreached = (await t.lethe.core.operations.targets(a.actor, created.id, { outcome: 'pending' })).items;
+      assert.equal(unreached.length, 8);
+      assert.equal(unreached[0]?.valueHash, targetHash(t.lethe.core.deps.hasher, 'ids', String(ids[2])), 'only the keyed hash stays');
 
       const queued = await t.lethe.core.operations.create(a.actor, { action: 'purge', selector: { kind: 'all' } });
       assert.equal((await t.lethe.core.operations.cancel(a.actor, queued.id)).state, 'canceled');
