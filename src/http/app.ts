@@ -17,7 +17,7 @@ import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   core: Core;
-  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
+  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit' | 'mailjetRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
   logger: Logger;
   version?: string;
 }
@@ -65,7 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(systemRoutes, { core, metrics });
   await app.register(nativeApi, { prefix: '/v1', core, ...(options.config.importBodyLimit ? { importBodyLimit: options.config.importBodyLimit } : {}) });
-  await app.register(mailjetApi, { core });
+  await app.register(mailjetApi, { core, config: options.config });
   await app.register(sendgridApi, { prefix: '/v3', core, config: options.config });
   return app;
 }
