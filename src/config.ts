@@ -21,6 +21,12 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
+  /** Contacts (or named targets) per chunk: one transaction each. */
+  chunkSize: number;
+  /** How often an idle worker looks for work (it is also woken when work is queued here). */
+  workerPollMs: number;
+  /** How often the worker's scheduler looks for contacts due for purge. */
+  schedulerIntervalMs: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -63,5 +69,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
+    chunkSize: intOf('LETHE_CHUNK_SIZE', pick('chunkSize', 'LETHE_CHUNK_SIZE'), 2000, 1),
+    workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
+    schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
   });
 }

@@ -7,6 +7,7 @@ import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
+import { runWorker } from '../jobs/worker.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -106,6 +107,35 @@ common(keys.command('create').description('create an API key and print it once')
           ? `${JSON.stringify({ id: created.apiKey.id, secret: created.secret, key: created.key })}\n`
           : `key for ${flags.account} (scopes ${created.apiKey.scopes.join(',')}), shown once:\n${created.key}\n`,
       );
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
+  });
+
+common(program.command('worker').description('run the operations worker (and the purge scheduler) in this process'))
+  .option('--until-idle', 'exit once no work is left')
+  .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
+  .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
+  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string }) => {
+    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize });
+    const lethe = await createLethe(config).catch(fail);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize})\n`);
+    try {
+      await runWorker(lethe.core, {
+        chunkSize: config.chunkSize,
+        pollMs: config.workerPollMs,
+        schedulerIntervalMs: config.schedulerIntervalMs,
+        untilIdle: flags.untilIdle === true,
+        signal: abort.signal,
+        logger: lethe.logger,
+      });
+      process.stdout.write('lethe worker: stopped\n');
     } catch (error) {
       fail(error);
     } finally {

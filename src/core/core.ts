@@ -5,6 +5,8 @@ import type { CoreDeps } from './context.js';
 import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
+import { OperationsService } from './operations/operations.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -16,6 +18,8 @@ export function createCore(deps: CoreDeps) {
     contacts: new ContactsService(deps),
     lists: new ListsService(deps),
     events: new EventsService(deps),
+    operations: new OperationsService(deps),
+    lifecycle: new LifecycleService(deps),
   };
 }
 

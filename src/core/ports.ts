@@ -3,7 +3,9 @@ import type { AuditRepository } from './audit/audit.js';
 import type { ContactsRepository } from './contacts/contact.js';
 import type { EventsRepository } from './events/event.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
+import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
+import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
 
 /**
@@ -18,6 +20,8 @@ export interface Repositories {
   contacts: ContactsRepository;
   lists: ListsRepository;
   events: EventsRepository;
+  lifecycle: LifecycleRepository;
+  operations: OperationsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

@@ -1,14 +1,19 @@
 import type { Config } from '../config.js';
 import { ensureFirstStart } from '../core/bootstrap.js';
+import { startWorkerThread } from '../jobs/worker-host.js';
+import type { WorkerHost } from '../jobs/worker-host.js';
 import { createLethe } from '../main.js';
 import { buildApp } from './app.js';
 
 /** `lethe serve`: listen, and shut down cleanly on SIGINT/SIGTERM. */
 export async function startServer(config: Readonly<Config>, version: string): Promise<void> {
-  const lethe = await createLethe(config);
+  let worker: WorkerHost | undefined;
+  const lethe = await createLethe(config, { notifyWork: () => worker?.notify() });
   const first = await ensureFirstStart(lethe.core, config.adminKey);
   const app = await buildApp({ core: lethe.core, config, logger: lethe.logger, version });
   const address = await app.listen({ port: config.port, host: config.host });
+  // The operations worker runs in its own thread, so its chunks never block this event loop.
+  if (config.embeddedWorker) worker = startWorkerThread(config, lethe.logger);
   const base = address.replace('[::1]', 'localhost');
   if (first.createdKey) {
     // Shown once, on the terminal only: never through the logger.
@@ -26,6 +31,7 @@ export async function startServer(config: Readonly<Config>, version: string): Pr
     closing = true;
     lethe.logger.info({ signal }, 'shutting down');
     await app.close();
+    await worker?.stop();
     await lethe.close();
     process.exit(0);
   };

@@ -109,6 +109,8 @@ export interface OperationsTable {
   not_found: Generated<number>;
   invalid: Generated<number>;
   failed: Generated<number>;
+  skipped: Generated<number>;
+  duplicates: Generated<number>;
   created: Generated<number>;
   updated: Generated<number>;
   chunks_total: Generated<number>;

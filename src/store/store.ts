@@ -9,6 +9,8 @@ import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
 import { KyselyContactsRepository } from './repositories/contacts.repository.js';
 import { KyselyEventsRepository } from './repositories/events.repository.js';
+import { KyselyLifecycleRepository } from './repositories/lifecycle.repository.js';
+import { KyselyOperationsRepository } from './repositories/operations.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import type { Database } from './schema.js';
@@ -23,6 +25,8 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     contacts: new KyselyContactsRepository(db, capabilities),
     lists: new KyselyListsRepository(db, capabilities),
     events: new KyselyEventsRepository(db, capabilities),
+    lifecycle: new KyselyLifecycleRepository(db, capabilities),
+    operations: new KyselyOperationsRepository(db, capabilities),
   };
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
+import type { Actor } from '../../src/core/context.js';
 import type { TestApp } from './app.js';
+import { drainOperations } from './operations.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -54,40 +56,19 @@ export async function countRows(t: TestApp, table: 'contacts' | 'lists' | 'list_
   return Number(row.n);
 }
 
-/**
- * Stand-ins for the deletion engine, which other code owns: they put a contact in the
- * state a soft delete or an erasure leaves it in, straight in the database.
- */
-export async function markSoftDeleted(t: TestApp, contactId: number): Promise<void> {
-  const now = t.clock.now();
-  await t.lethe.store.handle.db
-    .updateTable('contacts')
-    .set({ status: 'deleted', deleted_at: now, purge_at: now + 30 * 86_400_000 })
-    .where('id', '=', contactId)
-    .execute();
-  await t.lethe.store.handle.db.deleteFrom('list_memberships').where('contact_id', '=', contactId).execute();
+/** An operator acting on the contact's own account (for lifecycle helpers). */
+async function actorOf(t: TestApp, contactId: number): Promise<Actor> {
+  const row = await t.lethe.store.handle.db.selectFrom('contacts').select('account_id').where('id', '=', contactId).executeTakeFirstOrThrow();
+  return { accountId: row.account_id, keyAccountId: row.account_id, keyId: null, scopes: ['admin'], via: 'native' };
 }
 
+/** Soft-deletes a contact through the deletion engine (an operation, run to the end). */
+export async function markSoftDeleted(t: TestApp, contactId: number): Promise<void> {
+  await t.lethe.core.operations.create(await actorOf(t, contactId), { action: 'soft_delete', selector: { kind: 'ids', values: [contactId] } });
+  await drainOperations(t, { schedule: false });
+}
+
+/** Erases a contact through the deletion engine (the synchronous single-contact erase). */
 export async function markErased(t: TestApp, contactId: number): Promise<void> {
-  const now = t.clock.now();
-  await t.lethe.store.handle.db
-    .updateTable('contacts')
-    .set({
-      status: 'erased',
-      email: null,
-      // An erased contact keeps a keyed-hash placeholder, so its address matches nobody.
-      email_norm: `erased:${contactId}`,
-      first_name: null,
-      last_name: null,
-      phone: null,
-      custom_fields: '{}',
-      attributes: '{}',
-      external_key: null,
-      opt_in_ip: null,
-      erased_at: now,
-      purge_at: now + 30 * 86_400_000,
-    })
-    .where('id', '=', contactId)
-    .execute();
-  await t.lethe.store.handle.db.deleteFrom('list_memberships').where('contact_id', '=', contactId).execute();
+  await t.lethe.core.lifecycle.eraseContact(await actorOf(t, contactId), contactId);
 }

@@ -39,6 +39,11 @@ export interface Contact {
   deletedAt: number | null;
   erasedAt: number | null;
   purgeAt: number | null;
+  /**
+   * An erased contact's stand-in address (`\x<40 hex>@domain.invalid`, a keyed hash of the
+   * address it had), for dialects that must show one; null otherwise.
+   */
+  placeholderEmail: string | null;
   /** The lists the contact belongs to, ascending. */
   listIds: number[];
 }

@@ -55,7 +55,8 @@ const toExisting = (row: Row): ExistingContact => ({
 
 function toContact(row: Row, listIds: number[]): Contact {
   const { emailNorm: _emailNorm, ...fields } = toExisting(row);
-  return { ...fields, accountId: row.account_id, deletedAt: row.deleted_at, erasedAt: row.erased_at, purgeAt: row.purge_at, listIds };
+  const placeholderEmail = row.status === 'erased' && row.email_norm !== null && row.email_norm.startsWith('\\x') ? row.email_norm : null;
+  return { ...fields, accountId: row.account_id, deletedAt: row.deleted_at, erasedAt: row.erased_at, purgeAt: row.purge_at, placeholderEmail, listIds };
 }
 
 /** The columns a write sets from a record: 23 bound values (see CONTACT_BIND_PARAMS_PER_ROW). */

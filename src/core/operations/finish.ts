@@ -1,0 +1,37 @@
+import type { CoreDeps } from '../context.js';
+import type { Repositories } from '../ports.js';
+import type { Operation, OperationState } from './operation.js';
+import { auditOperation } from './audit-operation.js';
+
+/**
+ * Ends an operation in the caller's transaction: its state, the audit entry, the raw
+ * values of targets it never reached forgotten, and, for the last part of a cross-account
+ * request, the parent. Storage scrubbing (outside any transaction) follows when
+ * `needsScrub`; otherwise the operation is marked scrubbed at once.
+ */
+export async function finishOperation(
+  deps: CoreDeps,
+  tx: Repositories,
+  op: Operation,
+  state: Exclude<OperationState, 'queued' | 'processing'>,
+  now: number,
+  options: { error?: { code: string; message: string }; needsScrub?: boolean } = {},
+): Promise<Operation> {
+  if (state !== 'completed') {
+    await tx.operations.cancelPendingChunks(op.id);
+    await tx.operations.forgetPendingValues(op.id);
+  }
+  await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub });
+  const ended = (await tx.operations.findById(null, op.id)) ?? op;
+  await auditOperation(deps, tx, ended, `operation.${state}`);
+  if (op.parentId !== null && (await tx.operations.unfinishedChildren(op.parentId)) === 0) {
+    const parent = await tx.operations.findById(null, op.parentId);
+    if (parent && (parent.state === 'queued' || parent.state === 'processing')) {
+      const parts = await tx.operations.children(parent.id);
+      const parentState = parts.some((p) => p.state === 'failed') ? 'failed' : parts.some((p) => p.state === 'canceled') ? 'canceled' : 'completed';
+      // The parts scrub their own accounts' storage; the parent removed nothing itself.
+      await finishOperation(deps, tx, parent, parentState, now);
+    }
+  }
+  return ended;
+}

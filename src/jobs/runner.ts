@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { Core } from '../core/core.js';
+import { AppError, isAppError } from '../core/errors.js';
+import { finishOperation } from '../core/operations/finish.js';
+import type { Lease, Operation, OperationChunk } from '../core/operations/operation.js';
+import type { Logger } from '../logger.js';
+
+export interface RunnerOptions {
+  /** Contacts (or named targets) per chunk. */
+  chunkSize: number;
+  /** How long a claim stays ours without renewal. */
+  leaseMs?: number;
+  /** Failed attempts before the operation is marked failed. */
+  maxAttempts?: number;
+  /** A name for this worker in leases (default: random). */
+  workerId?: string;
+  logger?: Logger;
+}
+
+/** Backoff after the n-th failed attempt: 1 s, 2 s, 4 s … capped at a minute. */
+export const backoffMs = (attempt: number): number => Math.min(60_000, 1000 * 2 ** Math.max(0, attempt - 1));
+
+/** A scrub that could not run (readers held the database) is tried again this much later. */
+const SCRUB_RETRY_MS = 30_000;
+
+/**
+ * Runs operations one bounded step at a time. Every step is one transaction that claims
+ * its work and commits its progress with it (PostgreSQL: rows claimed FOR UPDATE SKIP
+ * LOCKED, so several runners share one operation's chunks without overlap; SQLite: one
+ * writer at a time). A crash rolls back the step in flight; the next claim resumes from
+ * what was committed.
+ */
+export class OperationRunner {
+  readonly workerId: string;
+  readonly #chunkSize: number;
+  readonly #leaseMs: number;
+  readonly #maxAttempts: number;
+
+  constructor(
+    private readonly core: Core,
+    private readonly options: RunnerOptions,
+  ) {
+    this.workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.#chunkSize = options.chunkSize;
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  private get deps() {
+    return this.core.deps;
+  }
+
+  private lease(now: number): Lease {
+    return { owner: this.workerId, expiresAt: now + this.#leaseMs };
+  }
+
+  /** Does one step of work; false when there was nothing to do now. */
+  async step(): Promise<boolean> {
+    return (await this.cancelOne()) || (await this.planOne()) || (await this.chunkOne()) || (await this.scrubOne());
+  }
+
+  /** Steps until nothing is left to do now; returns the number of steps. */
+  async runUntilIdle(): Promise<number> {
+    let steps = 0;
+    while (await this.step()) steps++;
+    return steps;
+  }
+
+  /** An operation whose cancel was requested stops here, between chunks. */
+  private async cancelOne(): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const op = await this.deps.store.transaction(async (tx) => {
+      const found = await tx.operations.claimCancelRequested(now);
+      if (!found) return undefined;
+      await finishOperation(this.deps, tx, found, 'canceled', now, { needsScrub: this.needsScrub(found) });
+      return found;
+    });
+    if (op && this.needsScrub(op)) await this.scrub(op);
+    return op !== undefined;
+  }
+
+  /** A queued operation gets its chunks (ranges of targets or of contact ids). */
+  private async planOne(): Promise<boolean> {
+    const now = this.deps.clock.now();
+    let claimed: Operation | undefined;
+    try {
+      const ended = await this.deps.store.transaction(async (tx) => {
+        claimed = await tx.operations.claimQueued(now);
+        if (!claimed) return undefined;
+        const handler = this.handler(claimed);
+        const plan = await handler.plan(tx, claimed, { now, chunkSize: this.#chunkSize });
+        await tx.operations.savePlan(claimed.id, plan.chunks, plan.expected, now, this.lease(now));
+        if (plan.expected !== undefined && claimed.parentId !== null) await tx.operations.addCounts(claimed.parentId, { expected: plan.expected }, now);
+        if (plan.chunks.length > 0) return undefined;
+        // Nothing to do: it ends here.
+        const planned = (await tx.operations.findById(null, claimed.id)) ?? claimed;
+        return finishOperation(this.deps, tx, planned, 'completed', now, { needsScrub: false });
+      });
+      void ended;
+    } catch (error) {
+      if (!claimed) throw error;
+      await this.failedAttempt(claimed.id, error);
+    }
+    return claimed !== undefined;
+  }
+
+  /** One chunk, in one transaction with its progress. */
+  private async chunkOne(): Promise<boolean> {
+    const now = this.deps.clock.now();
+    let chunk: OperationChunk | undefined;
+    let finished: Operation | undefined;
+    try {
+      await this.deps.store.transaction(async (tx) => {
+        chunk = await tx.operations.claimChunk(now);
+        if (!chunk) return;
+        const op = await tx.operations.findById(null, chunk.operationId);
+        if (!op) throw new Error(`operation ${chunk.operationId} of a pending chunk is gone`);
+        const delta = await this.handler(op).processChunk(tx, op, chunk, { now });
+        const updated = await tx.operations.completeChunk(chunk, delta, now, this.lease(now));
+        if (op.parentId !== null) await tx.operations.addCounts(op.parentId, delta, now);
+        if (updated.chunksDone >= updated.chunksTotal) {
+          finished = await finishOperation(this.deps, tx, updated, 'completed', now, { needsScrub: this.needsScrub(updated) });
+        }
+      });
+    } catch (error) {
+      if (!chunk) throw error;
+      await this.failedAttempt(chunk.operationId, error);
+      return true;
+    }
+    if (finished && this.needsScrub(finished)) await this.scrub(finished);
+    return chunk !== undefined;
+  }
+
+  /** A scrub that failed earlier (or whose process died) is done now. */
+  private async scrubOne(): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const op = await this.deps.store.transaction((tx) => tx.operations.claimScrubDue(now));
+    if (!op) return false;
+    await this.scrub(op);
+    return true;
+  }
+
+  private handler(op: Operation) {
+    const handler = this.core.operations.handlerOf(op.kind);
+    if (!handler) throw new AppError('INTERNAL', `no handler for operation kind ${op.kind}`);
+    return handler;
+  }
+
+  private needsScrub(op: Operation): boolean {
+    return (this.core.operations.handlerOf(op.kind)?.scrubTables?.(op) ?? []).length > 0;
+  }
+
+  /**
+   * Makes removed data unrecoverable from the database files. CONFLICT (readers still
+   * hold old pages) leaves scrubbed_at unset and tries again later.
+   */
+  private async scrub(op: Operation): Promise<void> {
+    const tables = this.core.operations.handlerOf(op.kind)?.scrubTables?.(op) ?? [];
+    try {
+      if (tables.length > 0) await this.deps.store.scrubStorage(tables);
+      await this.deps.store.operations.markScrubbed(op.id, this.deps.clock.now());
+    } catch (error) {
+      if (!(isAppError(error) && error.code === 'CONFLICT')) this.options.logger?.error({ operationId: op.id, err: describe(error) }, 'storage scrub failed');
+      await this.deps.store.operations.postponeScrub(op.id, this.deps.clock.now() + SCRUB_RETRY_MS);
+    }
+  }
+
+  /** Counts a failed attempt; waits with backoff, or marks the operation failed after the last. */
+  private async failedAttempt(operationId: number, error: unknown): Promise<void> {
+    const now = this.deps.clock.now();
+    // A driver's message may quote values: only codes and our own messages are kept.
+    const info = isAppError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'a step of the operation failed' };
+    this.options.logger?.warn({ operationId, err: describe(error) }, 'operation step failed');
+    await this.deps.store.transaction(async (tx) => {
+      const op = await tx.operations.findById(null, operationId);
+      if (!op || (op.state !== 'queued' && op.state !== 'processing')) return;
+      const attempts = await tx.operations.retryLater(operationId, now + backoffMs(op.attempts + 1), info);
+      if (attempts >= this.#maxAttempts) {
+        const failed = (await tx.operations.findById(null, operationId)) ?? op;
+        await finishOperation(this.deps, tx, failed, 'failed', now, { error: { code: info.code, message: `${info.message} (after ${attempts} attempts)` }, needsScrub: this.needsScrub(op) });
+      }
+    });
+  }
+}
+
+/** An error for logs: its kind and code, never a driver's message (it may quote values). */
+function describe(error: unknown): { name: string; code?: unknown } {
+  if (isAppError(error)) return { name: error.name, code: error.code };
+  if (error instanceof Error) return { name: error.name, code: (error as { code?: unknown }).code };
+  return { name: typeof error };
+}

@@ -1,0 +1,193 @@
+import { sql } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { ContactStatus } from '../../core/contacts/contact.js';
+import type { ContactFilter, ErasedContact, IdentityColumn, LifecycleContact, LifecycleRepository } from '../../core/lifecycle/lifecycle.js';
+import type { LockOptions } from '../../core/locks.js';
+import { chunked, inListSize, withLock } from '../batching.js';
+import type { Capabilities } from '../database.js';
+import type { Database } from '../schema.js';
+
+const COLUMNS = ['id', 'status', 'email_norm', 'uuid', 'external_key'] as const;
+
+const toContact = (row: { id: number; status: string; email_norm: string | null; uuid: string; external_key: string | null }): LifecycleContact => ({
+  id: row.id,
+  status: row.status as ContactStatus,
+  emailNorm: row.email_norm,
+  uuid: row.uuid,
+  externalKey: row.external_key,
+});
+
+export class KyselyLifecycleRepository implements LifecycleRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  /** Contacts of the account matching a range-planned filter. */
+  private filtered(accountId: number, filter: ContactFilter): SelectQueryBuilder<Database, 'contacts', object> {
+    let query = this.db.selectFrom('contacts').where('account_id', '=', accountId).where('status', 'in', [...filter.statuses]);
+    const { listId, purgeDueAt } = filter;
+    if (listId !== undefined) {
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom('list_memberships').select('contact_id').where('list_memberships.account_id', '=', accountId).where('list_memberships.list_id', '=', listId),
+      );
+    }
+    if (purgeDueAt !== undefined) query = query.where('purge_at', '<=', purgeDueAt);
+    return query;
+  }
+
+  async findBy(accountId: number, column: IdentityColumn, values: readonly (string | number)[], options?: LockOptions): Promise<LifecycleContact[]> {
+    const found: LifecycleContact[] = [];
+    for (const run of chunked(values, inListSize(this.capabilities))) {
+      // In id order, so that concurrent writers lock rows in one order and do not deadlock.
+      const query = this.db
+        .selectFrom('contacts')
+        .select(COLUMNS)
+        .where('account_id', '=', accountId)
+        .where(column, 'in', run as never[])
+        .orderBy('id');
+      for (const row of await withLock(query, this.capabilities, options).execute()) found.push(toContact(row));
+    }
+    return found;
+  }
+
+  async findInRange(accountId: number, filter: ContactFilter, start: number, end: number, options?: LockOptions): Promise<LifecycleContact[]> {
+    const query = this.filtered(accountId, filter).select(COLUMNS).where('id', '>=', start).where('id', '<=', end).orderBy('id');
+    return (await withLock(query, this.capabilities, options).execute()).map(toContact);
+  }
+
+  async planRanges(accountId: number, filter: ContactFilter, size: number): Promise<{ ranges: Array<{ rangeStart: number; rangeEnd: number }>; total: number }> {
+    const counted = await this.filtered(accountId, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const total = Number(counted.n);
+    const ranges: Array<{ rangeStart: number; rangeEnd: number }> = [];
+    if (total === 0) return { ranges, total };
+    // Walk the index: the id `size` rows on closes each range; no id list is ever materialised.
+    let after = 0;
+    for (;;) {
+      const first = await this.filtered(accountId, filter).select('id').where('id', '>', after).orderBy('id').limit(1).executeTakeFirst();
+      if (!first) break;
+      const last = await this.filtered(accountId, filter)
+        .select('id')
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(1)
+        .offset(size - 1)
+        .executeTakeFirst();
+      if (!last) {
+        const max = await this.filtered(accountId, filter).select('id').where('id', '>', after).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+        ranges.push({ rangeStart: first.id, rangeEnd: max.id });
+        break;
+      }
+      ranges.push({ rangeStart: first.id, rangeEnd: last.id });
+      after = last.id;
+    }
+    return { ranges, total };
+  }
+
+  async softDelete(accountId: number, ids: readonly number[], now: number, purgeAt: number | null): Promise<void> {
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      await this.db
+        .updateTable('contacts')
+        .set({ status: 'deleted', deleted_at: now, purge_at: purgeAt, updated_at: now })
+        .where('account_id', '=', accountId)
+        .where('id', 'in', run)
+        .where('status', '=', 'active')
+        .execute();
+      await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', run).execute();
+    }
+  }
+
+  async restore(accountId: number, ids: readonly number[], now: number, listIds: readonly number[]): Promise<void> {
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      await this.db
+        .updateTable('contacts')
+        .set({ status: 'active', deleted_at: null, purge_at: null, updated_at: now })
+        .where('account_id', '=', accountId)
+        .where('id', 'in', run)
+        .where('status', '=', 'deleted')
+        .execute();
+    }
+    if (listIds.length === 0 || ids.length === 0) return;
+    const rows = ids.flatMap((contactId) => listIds.map((listId) => ({ account_id: accountId, contact_id: contactId, list_id: listId, created_at: now })));
+    for (const run of chunked(rows, Math.floor(this.capabilities.maxBindParams / 4) - 10)) {
+      await this.db
+        .insertInto('list_memberships')
+        .values(run)
+        .onConflict((oc) => oc.columns(['contact_id', 'list_id']).doNothing())
+        .execute();
+    }
+  }
+
+  async erase(accountId: number, contacts: readonly ErasedContact[], now: number, purgeAt: number): Promise<void> {
+    for (const run of chunked(contacts, inListSize(this.capabilities))) {
+      const ids = run.map((c) => c.id);
+      const placeholders = run.flatMap((c) => (c.placeholder === null ? [] : [c.placeholder]));
+      if (placeholders.length > 0) {
+        // An earlier shell of the same address (erased, re-added, erased again) gives up
+        // the placeholder: the unique (account, email_norm) index allows one holder.
+        await this.db
+          .updateTable('contacts')
+          .set({ email_norm: null })
+          .where('account_id', '=', accountId)
+          .where('email_norm', 'in', placeholders)
+          .where('status', '=', 'erased')
+          .execute();
+      }
+      // One statement per run: each contact's placeholder comes from a VALUES list joined
+      // on the id (UPDATE … FROM, on both engines), so the run is one hash or index join.
+      const values = sql`(values ${sql.join(run.map((c) => sql`(cast(${c.id} as bigint), cast(${c.placeholder} as text))`))}) as v`;
+      await this.db
+        .updateTable('contacts')
+        .from(values as never)
+        .set({
+          email: null,
+          email_norm: sql.ref('v.column2'),
+          external_key: null,
+          first_name: null,
+          last_name: null,
+          phone: null,
+          custom_fields: '{}',
+          attributes: '{}',
+          create_source: null,
+          update_source: null,
+          opt_in_status: null,
+          opt_in_at: null,
+          opt_in_source: null,
+          opt_in_ip: null,
+          unsubscribed_at: null,
+          unsubscribe_source: null,
+          unsubscribe_reason: null,
+          status: 'erased',
+          erased_at: now,
+          purge_at: purgeAt,
+          updated_at: now,
+        })
+        .where('contacts.account_id', '=', accountId)
+        .whereRef('contacts.id', '=', sql.ref('v.column1') as never)
+        .where('contacts.status', '<>', 'erased')
+        .execute();
+      await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', ids).execute();
+      // Events stay (their type, message id and time feed the account's statistics until
+      // purge) but lose every personal column. Keyed (contact_id, id): one clustered range per contact.
+      await this.db
+        .updateTable('events')
+        .set({ subject: null, categories: null, ip: null, user_agent: null, url: null })
+        .where('account_id', '=', accountId)
+        .where('contact_id', 'in', ids)
+        .execute();
+    }
+  }
+
+  async purge(accountId: number, ids: readonly number[]): Promise<void> {
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      await this.db.deleteFrom('events').where('account_id', '=', accountId).where('contact_id', 'in', run).execute();
+      await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', run).execute();
+      await this.db.deleteFrom('contacts').where('account_id', '=', accountId).where('id', 'in', run).execute();
+    }
+  }
+
+  async accountsWithDuePurges(now: number, limit: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('contacts').select('account_id').distinct().where('purge_at', '<=', now).orderBy('account_id').limit(limit).execute();
+    return rows.map((r) => r.account_id);
+  }
+}
