@@ -21,6 +21,14 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
+  /** PostgreSQL storage scrub after erasure: `rewrite` (VACUUM FULL, default) or `vacuum`. */
+  scrubMode: 'rewrite' | 'vacuum';
+  /** Largest body of POST /v1/imports, in bytes (a 1,000,000-row CSV is 60-100 MB). */
+  importBodyLimit: number;
+  /** Rows an import processes per transaction (at most 1,000). */
+  importChunkSize: number;
+  /** Most rows one import may hold. */
+  importMaxRows: number;
   /** Contacts (or named targets) per chunk: one transaction each. */
   chunkSize: number;
   /** How often an idle worker looks for work (it is also woken when work is queued here). */
@@ -58,6 +66,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const adminKey = pick('adminKey', 'LETHE_ADMIN_KEY');
   const secret = pick('secret', 'LETHE_SECRET');
+  const scrubMode = String(pick('scrubMode', 'LETHE_SCRUB_MODE') ?? 'rewrite').toLowerCase();
+  if (scrubMode !== 'rewrite' && scrubMode !== 'vacuum') throw new Error('LETHE_SCRUB_MODE must be rewrite or vacuum');
   return Object.freeze({
     port: intOf('PORT', pick('port', 'PORT'), 8080, 0),
     host: String(pick('host', 'HOST') ?? '127.0.0.1'),
@@ -69,6 +79,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
+    scrubMode,
+    importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
+    importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 1000, 1),
+    importMaxRows: intOf('LETHE_IMPORT_MAX_ROWS', pick('importMaxRows', 'LETHE_IMPORT_MAX_ROWS'), 1_000_000, 1),
     chunkSize: intOf('LETHE_CHUNK_SIZE', pick('chunkSize', 'LETHE_CHUNK_SIZE'), 2000, 1),
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),

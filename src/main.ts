@@ -30,7 +30,7 @@ export async function createLethe(config: Readonly<Config>, options: LetheOption
   const logger = options.logger ?? createLogger(config.logLevel);
   const secret = loadSecret(config.dataDir, config.secret);
   const hasher = new KeyedHasher(secret);
-  const store = await createStore({ url: config.databaseUrl });
+  const store = await createStore({ url: config.databaseUrl, scrub: { mode: config.scrubMode } });
   try {
     const stored = await store.meta.setIfAbsent('secret_fingerprint', hasher.fingerprint());
     if (stored !== hasher.fingerprint()) {
@@ -41,7 +41,7 @@ export async function createLethe(config: Readonly<Config>, options: LetheOption
     throw error;
   }
   let wake = options.notifyWork ?? (() => undefined);
-  const core = createCore({ store, clock: options.clock ?? systemClock, hasher, notifyWork: () => wake() });
+  const core = createCore({ store, clock: options.clock ?? systemClock, hasher, notifyWork: () => wake(), imports: { chunkSize: config.importChunkSize, maxRows: config.importMaxRows } });
   return {
     config,
     store,

@@ -7,7 +7,9 @@ import { createLethe } from '../main.js';
 import { createLogger } from '../logger.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { startServer } from '../http/server.js';
+import { registerOperationCommands } from './operations.commands.js';
 import { runWorker } from '../jobs/worker.js';
+import { registerImportCommand } from './import.command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -142,5 +144,57 @@ common(program.command('worker').description('run the operations worker (and the
       await lethe.close();
     }
   });
+
+const audit = program.command('audit').description('the append-only, hash-chained audit log');
+common(audit.command('verify').description('check the hash chains and name the first broken link (exit code 2 when broken)'))
+  .option('--account <name>', 'check one account; a sub-account as PARENT/NAME (default: every account)')
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: CommonFlags & { account?: string; json?: boolean }) => {
+    const lethe = await createLethe(loadConfig(overridesOf(flags)), { logger: createLogger('silent') }).catch(fail);
+    let broken = false;
+    try {
+      const { store, core } = lethe;
+      let accountId: number | undefined;
+      if (flags.account !== undefined) {
+        const [first = '', second] = flags.account.split('/');
+        let account = await store.accounts.findByName(null, first);
+        if (account && second !== undefined) account = await store.accounts.findByName(account.id, second);
+        if (!account) throw new Error(`no account named "${flags.account}"`);
+        accountId = account.id;
+      }
+      const result = await core.audit.verify(accountId);
+      const nameOf = async (id: number) => (await store.accounts.findById(id))?.name ?? null;
+      const firstBreak = result.firstBreak ? { account_id: result.firstBreak.accountId, account: await nameOf(result.firstBreak.accountId), seq: result.firstBreak.seq, reason: result.firstBreak.reason } : null;
+      broken = !result.ok;
+      if (flags.json) {
+        const heads = await Promise.all(result.heads.map(async (h) => ({ account_id: h.accountId, account: await nameOf(h.accountId), seq: h.seq, hash: h.hash })));
+        process.stdout.write(`${JSON.stringify({ ok: result.ok, accounts: result.accounts, records: result.records, heads, first_break: firstBreak })}\n`);
+      } else if (firstBreak) {
+        process.stdout.write(`audit chain BROKEN: account ${firstBreak.account ?? '?'} (id ${firstBreak.account_id}), first broken link at seq ${firstBreak.seq}: ${firstBreak.reason}\n`);
+      } else {
+        process.stdout.write(`audit chain intact: ${result.records} record(s) in ${result.accounts} account(s)\n`);
+        for (const head of result.heads) process.stdout.write(`  account ${(await nameOf(head.accountId)) ?? '?'} (id ${head.accountId}): head seq ${head.seq} ${head.hash}\n`);
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      await lethe.close();
+    }
+    if (broken) process.exitCode = 2;
+  });
+registerOperationCommands(program, {
+  common,
+  configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)),
+  fail,
+  // `lethe erase` runs a worker in its own process while it waits (leases keep it from
+  // doing twice what a server's worker on the same database also picks up).
+  runWorker: (lethe, stop) => {
+    const abort = new AbortController();
+    void stop.then(() => abort.abort());
+    const { chunkSize, workerPollMs, schedulerIntervalMs } = lethe.config;
+    return runWorker(lethe.core, { chunkSize, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
+  },
+});
+registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { KeyedHasher } from './crypto.js';
 import type { Scope } from './keys/scopes.js';
+import type { ImportSettings } from './imports/imports.service.js';
 import type { Store } from './ports.js';
 
 /** The API surface a request came through; recorded on operations and in the audit. */
@@ -25,4 +26,6 @@ export interface CoreDeps {
   hasher: KeyedHasher;
   /** Wakes the operations worker when new work is queued (no-op when none runs here). */
   notifyWork: () => void;
+  /** Import chunk size and row limit (from config); core's defaults when absent. */
+  imports?: ImportSettings;
 }

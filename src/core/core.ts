@@ -7,10 +7,14 @@ import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
+import { OperationReportsService } from './reports/operation-reports.service.js';
+import { importHandler } from './imports/import.handler.js';
+import { IMPORT_KIND } from './imports/import.js';
+import { ImportsService } from './imports/imports.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
-  return {
+  const core = {
     deps,
     accounts: new AccountsService(deps),
     keys: new KeysService(deps),
@@ -20,7 +24,10 @@ export function createCore(deps: CoreDeps) {
     events: new EventsService(deps),
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
+    operationReports: new OperationReportsService(deps),
   };
+  core.operations.registerKind(IMPORT_KIND, importHandler(deps));
+  return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -15,7 +15,7 @@ import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   core: Core;
-  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit'>;
+  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
   logger: Logger;
   version?: string;
 }
@@ -62,6 +62,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error('no such route'), { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }), request, reply));
 
   await app.register(systemRoutes, { core, metrics });
-  await app.register(nativeApi, { prefix: '/v1', core });
+  await app.register(nativeApi, { prefix: '/v1', core, ...(options.config.importBodyLimit ? { importBodyLimit: options.config.importBodyLimit } : {}) });
   return app;
 }

@@ -8,8 +8,11 @@ import type { Scope } from '../core/keys/scopes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scope a route needs; `false` for routes open without a key. */
-    scope?: Scope | false;
+    /**
+     * The scope a route needs; several for "any of them" (the handler then checks the
+     * one its input needs); `false` for routes open without a key.
+     */
+    scope?: Scope | readonly Scope[] | false;
   }
   interface FastifyRequest {
     actor: Actor;
@@ -59,6 +62,7 @@ export function authHook(core: Core, via: Surface, options: CredentialOptions = 
     const key = await authenticateKey(core, request, options);
     request.actor = await actorFor(core, key, request, via);
     if (scope === undefined) throw new AppError('INTERNAL', 'route declares no scope');
-    requireScope(request.actor, scope);
+    if (typeof scope === 'string') requireScope(request.actor, scope);
+    else if (!scope.some((s) => hasScope(request.actor.scopes, s))) throw new AppError('FORBIDDEN', `this key lacks any of the scopes ${scope.map((s) => `"${s}"`).join(', ')}`);
   };
 }

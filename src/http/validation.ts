@@ -20,3 +20,14 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = makeAjv('array');
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
 }
+
+/**
+ * For bodies that may carry a million values: stop at the first problem. With every
+ * error collected, a million bad items would cost seconds and answer a 400 of megabytes.
+ */
+export function firstErrorValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: false, allErrors: false, strict: false });
+  (addFormats as unknown as (a: Ajv) => void)(strict);
+  const coercing = makeAjv('array');
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+}

@@ -21,6 +21,8 @@ export interface Capabilities {
   maxBindParams: number;
   /** One writer at a time: keep write transactions short. */
   singleWriter: boolean;
+  /** Array bind parameters (`unnest($1::text[])`); without them, a JSON array through `json_each`. */
+  arrayParams: boolean;
 }
 
 export interface DatabaseHandle {
@@ -57,7 +59,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
-      capabilities: { engine: 'postgres', skipLocked: true, maxBindParams: 65_000, singleWriter: false },
+      capabilities: { engine: 'postgres', skipLocked: true, maxBindParams: 65_000, singleWriter: false, arrayParams: true },
       close: () => db.destroy(),
     };
   }
@@ -75,7 +77,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
-    capabilities: { engine: 'sqlite', skipLocked: false, maxBindParams: 32_000, singleWriter: true },
+    capabilities: { engine: 'sqlite', skipLocked: false, maxBindParams: 32_000, singleWriter: true, arrayParams: false },
     sqlitePath: path,
     sqlite,
     close: () => db.destroy(),

@@ -3,16 +3,19 @@ import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
-import { scrubStorage } from './scrub.js';
+import { createScrubber } from './scrub.js';
+import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
 import { KyselyContactsRepository } from './repositories/contacts.repository.js';
 import { KyselyEventsRepository } from './repositories/events.repository.js';
+import { KyselyImportsRepository } from './repositories/imports.repository.js';
 import { KyselyLifecycleRepository } from './repositories/lifecycle.repository.js';
 import { KyselyOperationsRepository } from './repositories/operations.repository.js';
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
+import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -25,8 +28,10 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     contacts: new KyselyContactsRepository(db, capabilities),
     lists: new KyselyListsRepository(db, capabilities),
     events: new KyselyEventsRepository(db, capabilities),
+    imports: new KyselyImportsRepository(db, capabilities),
     lifecycle: new KyselyLifecycleRepository(db, capabilities),
     operations: new KyselyOperationsRepository(db, capabilities),
+    operationStats: new KyselyOperationStatsRepository(db),
   };
 }
 
@@ -35,7 +40,7 @@ export interface KyselyStore extends Store {
   readonly handle: DatabaseHandle;
 }
 
-export async function createStore(options: DatabaseOptions & { migrate?: boolean }): Promise<KyselyStore> {
+export async function createStore(options: DatabaseOptions & { migrate?: boolean; scrub?: ScrubOptions }): Promise<KyselyStore> {
   const handle = openDatabase(options);
   if (options.migrate !== false) await migrateToLatest(handle.db);
   const { db, capabilities } = handle;
@@ -59,7 +64,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
             }
           })
       : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
-    scrubStorage: (tables) => scrubStorage(handle, tables),
+    scrubStorage: createScrubber(handle, options.scrub),
     close: () => handle.close(),
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { canonicalJson, assertAuditSafe } from '../../src/core/audit/chain.js';
+import { canonicalJson, assertAuditSafe, linkHash } from '../../src/core/audit/chain.js';
 import { ENGINES } from '../helpers/engines.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
@@ -25,22 +25,71 @@ for (const engine of ENGINES) {
     });
     after(async () => t.close());
 
-    it('chains records per account and detects a tampered row', async () => {
-      const { core } = t.lethe;
-      const sub = await core.accounts.createTopLevel('other');
-      for (let i = 0; i < 5; i++) {
-        await t.lethe.store.transaction((tx) => core.audit.record(tx, { accountId: t.accountId, actorKeyId: null, via: 'cli', action: 'test.event', data: { n: i } }));
-        await core.audit.record(t.lethe.store, { accountId: sub.id, actorKeyId: null, via: 'cli', action: 'test.event', data: { n: i } });
-      }
-      const records = await core.audit.list(t.accountId, { limit: 100 });
-      assert.deepEqual(records.map((r) => r.seq), [1, 2, 3, 4, 5]);
-      assert.equal(records[1]?.prevHash, records[0]?.hash);
-      assert.deepEqual(await core.audit.verify(), { ok: true, accounts: 2, records: 10 });
+    /** A fresh account whose chain holds `account.created` and then `n` test entries (seq 2..n+1). */
+    async function chainOf(name: string, n: number): Promise<number> {
+      const { core, store } = t.lethe;
+      const account = await core.accounts.createTopLevel(name);
+      for (let i = 0; i < n; i++) await store.transaction((tx) => core.audit.record(tx, { accountId: account.id, actorKeyId: null, via: 'cli', action: 'test.event', data: { n: i } }));
+      return account.id;
+    }
+    const db = () => t.lethe.store.handle.db;
 
-      await sql`update audit_log set data = ${'{"n":99}'} where account_id = ${t.accountId} and seq = 3`.execute(t.lethe.store.handle.db);
-      const result = await core.audit.verify();
+    it('chains records per account; first start and account creation are recorded', async () => {
+      const { core } = t.lethe;
+      const first = await core.audit.list(t.accountId, { limit: 100 });
+      assert.deepEqual(first.map((r) => r.action), ['account.created', 'key.created']);
+      const id = await chainOf('chained', 5);
+      const records = await core.audit.list(id, { limit: 100 });
+      assert.deepEqual(records.map((r) => r.seq), [1, 2, 3, 4, 5, 6]);
+      assert.equal(records[1]?.prevHash, records[0]?.hash);
+      const result = await core.audit.verify(id);
+      assert.equal(result.ok, true);
+      assert.deepEqual(result.heads, [{ accountId: id, seq: 6, hash: records[5]?.hash }]);
+      assert.equal((await core.audit.verify()).ok, true);
+    });
+
+    it('detects a changed entry at its seq (hash mismatch)', async () => {
+      const id = await chainOf('tamper-data', 5);
+      await sql`update audit_log set data = ${'{"n":99}'} where account_id = ${id} and seq = 3`.execute(db());
+      const result = await t.lethe.core.audit.verify();
       assert.equal(result.ok, false);
-      assert.deepEqual(result.firstBreak, { accountId: t.accountId, seq: 3, reason: 'hash mismatch' });
+      assert.deepEqual(result.firstBreak, { accountId: id, seq: 3, reason: 'hash mismatch' });
+      await sql`delete from audit_log where account_id = ${id}`.execute(db());
+    });
+
+    it('detects a changed entry whose hash was recomputed, at the next seq', async () => {
+      const { core } = t.lethe;
+      const id = await chainOf('tamper-rehash', 5);
+      const [row] = await core.audit.list(id, { afterSeq: 2, limit: 1 });
+      assert.ok(row);
+      const forged = { ...row, data: { n: 42 } };
+      await sql`update audit_log set data = ${JSON.stringify(forged.data)}, hash = ${linkHash(row.prevHash, forged)} where account_id = ${id} and seq = 3`.execute(db());
+      assert.deepEqual((await core.audit.verify(id)).firstBreak, { accountId: id, seq: 4, reason: 'previous hash mismatch' });
+    });
+
+    it('detects a deleted entry (sequence gap at the next seq)', async () => {
+      const id = await chainOf('tamper-delete', 5);
+      await sql`delete from audit_log where account_id = ${id} and seq = 4`.execute(db());
+      assert.deepEqual((await t.lethe.core.audit.verify(id)).firstBreak, { accountId: id, seq: 5, reason: 'sequence gap' });
+    });
+
+    it('detects reordered entries (swapped seq) at the first moved one', async () => {
+      const id = await chainOf('tamper-order', 5);
+      await sql`update audit_log set seq = -1 where account_id = ${id} and seq = 3`.execute(db());
+      await sql`update audit_log set seq = 3 where account_id = ${id} and seq = 4`.execute(db());
+      await sql`update audit_log set seq = 4 where account_id = ${id} and seq = -1`.execute(db());
+      assert.deepEqual((await t.lethe.core.audit.verify(id)).firstBreak, { accountId: id, seq: 3, reason: 'previous hash mismatch' });
+    });
+
+    it('finds a break past the first page of 1000', async () => {
+      const { core, store } = t.lethe;
+      const account = await core.accounts.createTopLevel('long-chain');
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 1003; i++) await core.audit.record(tx, { accountId: account.id, actorKeyId: null, via: 'cli', action: 'test.event', data: { n: i } });
+      });
+      assert.equal((await core.audit.verify(account.id)).records, 1004);
+      await sql`delete from audit_log where account_id = ${account.id} and seq = 1001`.execute(db());
+      assert.deepEqual((await core.audit.verify(account.id)).firstBreak, { accountId: account.id, seq: 1002, reason: 'sequence gap' });
     });
 
     it('keeps one chain when appends race', async () => {
@@ -48,7 +97,8 @@ for (const engine of ENGINES) {
       const account = await core.accounts.createTopLevel('racer');
       await Promise.all(Array.from({ length: 8 }, (_, n) => store.transaction((tx) => core.audit.record(tx, { accountId: account.id, actorKeyId: null, via: 'cli', action: 'race', data: { n } }))));
       const result = await core.audit.verify(account.id);
-      assert.deepEqual(result, { ok: true, accounts: 1, records: 8 });
+      assert.equal(result.ok, true);
+      assert.equal(result.records, 9);
     });
   });
 }

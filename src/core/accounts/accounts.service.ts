@@ -1,3 +1,6 @@
+import type { AuditActor } from '../audit/audit.js';
+import { OPERATOR } from '../audit/audit.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { CoreDeps, Actor } from '../context.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
@@ -20,13 +23,23 @@ export function validateSettings(patch: AccountSettingsPatch): void {
   }
 }
 
-export class AccountsService {
-  constructor(private readonly deps: CoreDeps) {}
+/** The settings as the audit records them: numbers and nulls only. */
+const settingsData = (a: Account) => ({ restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays });
 
-  /** A top-level account, created by an operator (CLI, first start), never through a tenant's key. */
-  async createTopLevel(name: string): Promise<Account> {
+export class AccountsService {
+  readonly #audit: AuditService;
+  constructor(private readonly deps: CoreDeps) {
+    this.#audit = new AuditService(deps);
+  }
+
+  /** A top-level account, created by an operator (CLI, first start), never through a tenant's key. Audited in its own chain. */
+  async createTopLevel(name: string, by: AuditActor = OPERATOR): Promise<Account> {
     validateAccountName(name);
-    return this.deps.store.accounts.create({ parentId: null, name }, this.deps.clock.now());
+    return this.deps.store.transaction(async (tx) => {
+      const account = await tx.accounts.create({ parentId: null, name }, this.deps.clock.now());
+      await this.#audit.record(tx, { accountId: account.id, actorKeyId: by.keyId, via: by.via, action: 'account.created', subjectType: 'account', subjectId: String(account.id), data: settingsData(account) });
+      return account;
+    });
   }
 
   async createSubAccount(actor: Actor, name: string, settings: AccountSettingsPatch = {}): Promise<Account> {
@@ -37,10 +50,17 @@ export class AccountsService {
       throw new AppError('FORBIDDEN', 'only a parent account can create sub-accounts, and only for itself');
     }
     try {
-      return await this.deps.store.accounts.create(
-        { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays },
-        this.deps.clock.now(),
-      );
+      return await this.deps.store.transaction(async (tx) => {
+        const account = await tx.accounts.create(
+          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays },
+          this.deps.clock.now(),
+        );
+        // In the parent's chain (who created it) and in the sub-account's own (where it starts).
+        const entry = { actorKeyId: actor.keyId, via: actor.via, action: 'subaccount.created', subjectType: 'account', subjectId: String(account.id), data: settingsData(account) };
+        await this.#audit.record(tx, { ...entry, accountId: parent.id });
+        await this.#audit.record(tx, { ...entry, accountId: account.id, action: 'account.created', data: { ...settingsData(account), parent_id: parent.id } });
+        return account;
+      });
     } catch (error) {
       if (error instanceof AppError && error.code === 'ALREADY_EXISTS') {
         throw new AppError('ALREADY_EXISTS', `a sub-account named "${name}" already exists`, { field: 'name' });
@@ -77,8 +97,24 @@ export class AccountsService {
     return target;
   }
 
+  /** Changes the account's settings; audited (`settings.updated`) with the values before and after. */
   async updateSettings(actor: Actor, patch: AccountSettingsPatch): Promise<Account> {
     validateSettings(patch);
-    return this.deps.store.accounts.updateSettings(actor.accountId, patch, this.deps.clock.now());
+    return this.deps.store.transaction(async (tx) => {
+      const before = await tx.accounts.findById(actor.accountId);
+      if (!before) throw notFound('account');
+      const after = await tx.accounts.updateSettings(actor.accountId, patch, this.deps.clock.now());
+      const previous = settingsData(before);
+      await this.#audit.record(tx, {
+        accountId: actor.accountId,
+        actorKeyId: actor.keyId,
+        via: actor.via,
+        action: 'settings.updated',
+        subjectType: 'account',
+        subjectId: String(actor.accountId),
+        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days },
+      });
+      return after;
+    });
   }
 }

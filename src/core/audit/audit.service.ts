@@ -8,6 +8,8 @@ export interface VerifyResult {
   ok: boolean;
   accounts: number;
   records: number;
+  /** The last link of each chain checked whole: note it to detect a later truncation of the chain's end. */
+  heads: Array<{ accountId: number; seq: number; hash: string }>;
   firstBreak?: ChainBreak;
 }
 
@@ -40,10 +42,15 @@ export class AuditService {
     return this.deps.store.audit.list(accountId, options);
   }
 
-  /** Walks every chain (or one account's) page by page and names the first broken link. */
+  /**
+   * Walks every chain (or one account's) page by page and names the first broken link: a
+   * changed entry (hash mismatch), a removed one (sequence gap) or entries put out of order
+   * (previous hash mismatch). Removing the newest entries leaves no gap: compare the head.
+   */
   async verify(accountId?: number): Promise<VerifyResult> {
     const accounts = accountId === undefined ? await this.deps.store.audit.accountsWithRecords() : [accountId];
     let records = 0;
+    const heads: VerifyResult['heads'] = [];
     for (const id of accounts) {
       let prev: { seq: number; hash: string } | undefined;
       for (;;) {
@@ -51,11 +58,12 @@ export class AuditService {
         if (page.length === 0) break;
         const broken = findBreak(page, prev);
         records += page.length;
-        if (broken) return { ok: false, accounts: accounts.length, records, firstBreak: broken };
+        if (broken) return { ok: false, accounts: accounts.length, records, heads, firstBreak: broken };
         const last = page[page.length - 1] as AuditRecord;
         prev = { seq: last.seq, hash: last.hash };
       }
+      if (prev) heads.push({ accountId: id, ...prev });
     }
-    return { ok: true, accounts: accounts.length, records };
+    return { ok: true, accounts: accounts.length, records, heads };
   }
 }

@@ -1,5 +1,13 @@
 import type { Surface } from '../context.js';
 
+/** Who made a change, as the audit records it (an Actor fits). CLI and first start: no key. */
+export interface AuditActor {
+  keyId: string | null;
+  via: Surface;
+}
+
+export const OPERATOR: AuditActor = { keyId: null, via: 'cli' };
+
 /** A value the audit may hold: counts, ids, kinds, times. Never personal data. */
 export type AuditValue = string | number | boolean | null;
 

@@ -70,6 +70,41 @@ export async function upsertContacts(deps: CoreDeps, accountId: number, inputs: 
   const source = checkSource(options.source);
   const listIds = await checkListIds(store, accountId, options.listIds);
   const results: UpsertItemResult[] = new Array<UpsertItemResult>(inputs.length);
+  const valid = validItems(inputs, matchBy, results);
+  const chunkSize = upsertChunkSize(store.capabilities.maxBindParams);
+  for (let start = 0; start < valid.length; start += chunkSize) {
+    const chunk = valid.slice(start, start + chunkSize);
+    await store.transaction((tx) => writeChunk(tx, accountId, chunk, { matchBy, source, listIds, now: clock.now() }, results));
+  }
+  return results;
+}
+
+/** Most items one transaction of `upsertContacts` writes on an engine with this bind limit. */
+export const upsertChunkSize = (maxBindParams: number): number => Math.max(1, Math.min(MAX_CHUNK, Math.floor(maxBindParams / CONTACT_BIND_PARAMS_PER_ROW)));
+
+/**
+ * `upsertContacts` inside a transaction the caller holds (a chunk of an import, committed
+ * with its progress). The caller checked `listIds` and `source`; keep `inputs` to at
+ * most `upsertChunkSize` items so that the transaction stays short.
+ */
+export async function upsertContactsInTransaction(
+  tx: Repositories,
+  maxBindParams: number,
+  accountId: number,
+  inputs: readonly ContactInput[],
+  options: { source: string; listIds: readonly number[]; matchBy: MatchBy; now: number },
+): Promise<UpsertItemResult[]> {
+  const results: UpsertItemResult[] = new Array<UpsertItemResult>(inputs.length);
+  const valid = validItems(inputs, options.matchBy, results);
+  const chunkSize = upsertChunkSize(maxBindParams);
+  for (let start = 0; start < valid.length; start += chunkSize) {
+    await writeChunk(tx, accountId, valid.slice(start, start + chunkSize), options, results);
+  }
+  return results;
+}
+
+/** The items that pass the input rules; the others get their result now. */
+function validItems(inputs: readonly ContactInput[], matchBy: MatchBy, results: UpsertItemResult[]): Item[] {
   const valid: Item[] = [];
   inputs.forEach((input, index) => {
     const problems = contactInputProblems(input);
@@ -85,13 +120,7 @@ export async function upsertContacts(deps: CoreDeps, accountId: number, inputs: 
     }
     valid.push({ index, input, key: matchBy === 'email' ? normalizeEmail(raw) : raw });
   });
-
-  const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.floor(store.capabilities.maxBindParams / CONTACT_BIND_PARAMS_PER_ROW)));
-  for (let start = 0; start < valid.length; start += chunkSize) {
-    const chunk = valid.slice(start, start + chunkSize);
-    await store.transaction((tx) => writeChunk(tx, accountId, chunk, { matchBy, source, listIds, now: clock.now() }, results));
-  }
-  return results;
+  return valid;
 }
 
 async function writeChunk(

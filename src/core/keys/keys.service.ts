@@ -1,3 +1,6 @@
+import type { AuditActor } from '../audit/audit.js';
+import { OPERATOR } from '../audit/audit.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { CoreDeps } from '../context.js';
 import { randomHex, safeEqualHex, sha256Hex } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
@@ -34,10 +37,16 @@ export function parseScopes(raw: readonly string[] | undefined): Scope[] {
 }
 
 export class KeysService {
-  constructor(private readonly deps: CoreDeps) {}
+  readonly #audit: AuditService;
+  constructor(private readonly deps: CoreDeps) {
+    this.#audit = new AuditService(deps);
+  }
 
-  /** Creates a key for an account. `token` (optional) makes a given value the key, as `LETHE_ADMIN_KEY` does. */
-  async create(accountId: number, options: { name?: string; scopes?: readonly string[]; token?: string } = {}): Promise<CreatedKey> {
+  /**
+   * Creates a key for an account. `token` (optional) makes a given value the key, as
+   * `LETHE_ADMIN_KEY` does. Audited (`key.created`) with its scopes, never its name or secret.
+   */
+  async create(accountId: number, options: { name?: string; scopes?: readonly string[]; token?: string } = {}, by: AuditActor = OPERATOR): Promise<CreatedKey> {
     const scopes = parseScopes(options.scopes);
     const name = (options.name ?? 'key').trim();
     if (name.length === 0 || name.length > 100) throw invalid('name', 'a key name is 1 to 100 characters');
@@ -45,7 +54,10 @@ export class KeysService {
     const { id, secret } = options.token !== undefined ? splitKey(options.token) : { id: randomHex(12), secret: randomHex(24) };
     const now = this.deps.clock.now();
     const apiKey: ApiKey = { id, accountId, name, scopes, createdAt: now, lastUsedAt: null, revokedAt: null };
-    await this.deps.store.keys.insert({ ...apiKey, secretHash: sha256Hex(secret) });
+    await this.deps.store.transaction(async (tx) => {
+      await tx.keys.insert({ ...apiKey, secretHash: sha256Hex(secret) });
+      await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.created', subjectType: 'api_key', subjectId: id, data: { scopes: scopes.join(',') } });
+    });
     return { apiKey, secret, key: options.token ?? `lethe_${id}_${secret}` };
   }
 
@@ -53,8 +65,11 @@ export class KeysService {
     return this.deps.store.keys.listByAccount(accountId);
   }
 
-  async revoke(accountId: number, id: string): Promise<void> {
-    if (!(await this.deps.store.keys.revoke(accountId, id, this.deps.clock.now()))) throw notFound('API key');
+  async revoke(accountId: number, id: string, by: AuditActor = OPERATOR): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.keys.revoke(accountId, id, this.deps.clock.now()))) throw notFound('API key');
+      await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.revoked', subjectType: 'api_key', subjectId: id, data: {} });
+    });
   }
 
   /** Checks a full key (Bearer). */

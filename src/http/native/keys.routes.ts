@@ -47,7 +47,7 @@ export async function keysRoutes(base: FastifyInstance, { core }: { core: Core }
       response: { 201: Type.Intersect([KeySchema, Type.Object({ secret: Type.String(), key: Type.String({ description: 'The Bearer token' }) })]), ...errorResponses },
     },
   }, async (request, reply) => {
-    const created = await core.keys.create(request.actor.accountId, { name: request.body.name, ...(request.body.scopes ? { scopes: request.body.scopes } : {}) });
+    const created = await core.keys.create(request.actor.accountId, { name: request.body.name, ...(request.body.scopes ? { scopes: request.body.scopes } : {}) }, request.actor);
     return reply.status(201).send({ ...presentKey(created.apiKey), secret: created.secret, key: created.key });
   });
 
@@ -55,7 +55,7 @@ export async function keysRoutes(base: FastifyInstance, { core }: { core: Core }
     config: { scope: 'admin' },
     schema: { tags: ['keys'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
-    await core.keys.revoke(request.actor.accountId, request.params.id);
+    await core.keys.revoke(request.actor.accountId, request.params.id, request.actor);
     return reply.status(204).send(null);
   });
 }

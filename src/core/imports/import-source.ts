@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { AppError, invalid } from '../errors.js';
+import { columnsOf, rowOfRecord } from './import-row.js';
+
+/** What an import reads: rows already parsed from JSON, or CSV text (a string or a byte stream). */
+export type ImportSource = { format: 'json'; rows: unknown[] } | { format: 'csv'; csv: string | Readable };
+
+export interface ReadOptions {
+  /** The column the rows are matched on: a CSV without it is refused. */
+  requiredColumn: 'email' | 'external_key';
+  /** More rows than this refuse the whole import. */
+  maxRows: number;
+}
+
+const SLICE = 1 << 20;
+
+/** A large string fed to the parser in slices, so that records flow out with backpressure. */
+function* slices(text: string): Generator<string> {
+  for (let i = 0; i < text.length; i += SLICE) yield text.slice(i, i + SLICE);
+}
+
+const tooMany = (field: string, maxRows: number) => new AppError('PAYLOAD_TOO_LARGE', `an import holds at most ${maxRows.toLocaleString('en-US')} rows`, { field, details: [{ field, message: `an import holds at most ${maxRows} rows` }] });
+
+/**
+ * The rows of an import source, in order, as they are parsed (a CSV is never held
+ * whole as records). Problems with the file as a whole throw VALIDATION_FAILED (or
+ * PAYLOAD_TOO_LARGE) before or while rows flow: the caller writes inside a
+ * transaction so that a refused file leaves nothing behind. Problems with single rows
+ * are not checked here: they are reported per row when the import runs.
+ */
+export async function* readRows(source: ImportSource, options: ReadOptions): AsyncGenerator<unknown> {
+  if (source.format === 'json') {
+    if (!Array.isArray(source.rows)) throw invalid('contacts', 'contacts must be an array');
+    if (source.rows.length === 0) throw invalid('contacts', 'contacts holds no rows');
+    if (source.rows.length > options.maxRows) throw tooMany('contacts', options.maxRows);
+    yield* source.rows;
+    return;
+  }
+  const input = typeof source.csv === 'string' ? Readable.from(slices(source.csv)) : source.csv;
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 1 << 20 });
+  input.on('error', (error) => parser.destroy(error));
+  input.pipe(parser);
+  let columns: ReturnType<typeof columnsOf>['columns'] | undefined;
+  let rows = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (!columns) {
+        const header = columnsOf(record);
+        if (header.problems[0]) throw new AppError('VALIDATION_FAILED', header.problems[0].message, { field: 'csv', details: header.problems });
+        if (!header.columns.some((c) => c.kind === 'field' && c.name === options.requiredColumn)) {
+          throw invalid('csv', `the CSV header has no ${options.requiredColumn} column (the first line must name the columns)`);
+        }
+        columns = header.columns;
+        continue;
+      }
+      rows += 1;
+      if (rows > options.maxRows) throw tooMany('csv', options.maxRows);
+      yield rowOfRecord(columns, record);
+    }
+  } catch (error) {
+    input.unpipe(parser);
+    parser.destroy();
+    if (error instanceof CsvError) {
+      // csv-parse's own messages may quote the text at fault: give the line and the kind only.
+      const line = (error as CsvError & { lines?: number }).lines;
+      throw invalid('csv', `the body is not valid CSV${line ? ` at line ${line}` : ''} (${error.code})`);
+    }
+    throw error;
+  }
+  if (!columns) throw invalid('csv', 'the CSV is empty: it needs a header line and at least one row');
+  if (rows === 0) throw invalid('csv', 'the CSV has a header but no rows');
+}

@@ -1,0 +1,197 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Actor } from '../../core/context.js';
+import type { Core } from '../../core/core.js';
+import type { Scope } from '../../core/keys/scopes.js';
+import type { Operation } from '../../core/operations/operation.js';
+import { requireScope } from '../auth.js';
+import { firstErrorValidatorCompiler } from '../validation.js';
+import { AnalyticsQuery, AnalyticsSchema, analyticsQueryOf, presentAnalytics } from './operations-analytics.wire.js';
+import { presentReceipt, ReceiptSchema } from './operations-receipt.wire.js';
+import { streamProgress } from './operations-stream.js';
+import {
+  createInputOf,
+  CreateOperationBody,
+  OPERATION_BODY_LIMIT,
+  OperationSchema,
+  OutcomeSchema,
+  PageOf,
+  presentOperation,
+  presentTarget,
+  StateSchema,
+  TargetSchema,
+} from './operations.wire.js';
+import { errorResponses, ProblemRef } from './schemas.js';
+import { Cursor, Limit, parseIsoTime } from './wire.js';
+
+const tags = ['operations'];
+
+const RefParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'The operation\'s id or uuid' }) });
+
+const ListQuery = Type.Object(
+  {
+    state: Type.Optional(StateSchema),
+    action: Type.Optional(Type.String({ maxLength: 32, description: 'soft_delete, restore, erase, purge (or import)' })),
+    kind: Type.Optional(Type.String({ maxLength: 64, description: '"operation" for deletion work, "import.contacts" for imports' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after this time' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Created before this time' })),
+    limit: Limit,
+    cursor: Cursor,
+  },
+  { additionalProperties: false },
+);
+
+const TargetsQuery = Type.Object({ outcome: Type.Optional(OutcomeSchema), limit: Limit, cursor: Cursor }, { additionalProperties: false });
+
+/** An id in the path is a number to core; anything else is tried as a uuid. */
+const refOf = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number(id) : id);
+
+/**
+ * The scope an operation needs: a dry run changes nothing and tells no more than a `read`
+ * key can already learn; soft delete and restore need `delete`; erase and purge `erase`.
+ */
+export function scopeFor(action: string, dryRun: boolean): Scope {
+  if (dryRun) return 'read';
+  if (action === 'soft_delete' || action === 'restore') return 'delete';
+  if (action === 'erase' || action === 'purge') return 'erase';
+  return 'write';
+}
+
+const ANY_OPERATION_SCOPE: readonly Scope[] = ['read', 'write', 'delete', 'erase'];
+
+const requireScopeFor = (actor: Actor, op: Pick<Operation, 'action' | 'dryRun'>) => requireScope(actor, scopeFor(op.action, op.dryRun));
+
+export async function operationsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/operations', {
+    // Any of these lets the request in (before its body is read); the handler checks the one the action needs.
+    config: { scope: ANY_OPERATION_SCOPE },
+    bodyLimit: OPERATION_BODY_LIMIT,
+    validatorCompiler: firstErrorValidatorCompiler(),
+    schema: {
+      tags,
+      summary: 'Start a bulk soft delete, restore, erase or purge of up to 1,000,000 contacts; answers 202 at once with the queued operation',
+      description:
+        'Scopes: soft_delete and restore need "delete", erase and purge need "erase", a dry run only "read". ' +
+        'Duplicates are counted once; values that are invalid or match no contact are counted per target, never fatal. ' +
+        'With accounts: "all", a parent account erases the given emails in itself and every sub-account, one child operation per account.',
+      body: CreateOperationBody,
+      response: { 202: OperationSchema, ...errorResponses, 409: ProblemRef, 413: ProblemRef },
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    requireScope(request.actor, scopeFor(body.action, body.dry_run === true));
+    const operation = await core.operations.create(request.actor, createInputOf(body));
+    return reply.status(202).header('location', `/v1/operations/${operation.id}`).send(presentOperation(operation));
+  });
+
+  app.get('/operations', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'The account\'s operations, newest first, filtered by state, action, kind and creation time, with cursor pagination',
+      querystring: ListQuery,
+      response: { 200: PageOf(OperationSchema), ...errorResponses },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const page = await core.operations.list(request.actor, {
+      limit: q.limit ?? 100,
+      ...(q.state !== undefined ? { state: q.state } : {}),
+      ...(q.action !== undefined ? { action: q.action } : {}),
+      ...(q.kind !== undefined ? { kind: q.kind } : {}),
+      ...(q.from !== undefined ? { from: parseIsoTime(q.from) } : {}),
+      ...(q.to !== undefined ? { to: parseIsoTime(q.to) } : {}),
+      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+    });
+    return { data: page.items.map(presentOperation), next_cursor: page.nextCursor };
+  });
+
+  app.get('/operations/analytics', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'Counts of operations and of their contacts by state, in hourly or daily buckets (UTC) over a date range',
+      querystring: AnalyticsQuery,
+      response: { 200: AnalyticsSchema, ...errorResponses },
+    },
+  }, async (request) => presentAnalytics(await core.operationReports.analytics(request.actor, analyticsQueryOf(request.query))));
+
+  app.get('/operations/:id', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'An operation: state, counts, times, rate and ETA, who asked and through which API, and its per-account parts',
+      params: RefParam,
+      response: { 200: OperationSchema, ...errorResponses },
+    },
+  }, async (request) => presentOperation(await core.operations.get(request.actor, refOf(request.params.id))));
+
+  app.get('/operations/:id/targets', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'What became of each named target, in request order; a value is shown only while pending, afterwards only its keyed hash',
+      params: RefParam,
+      querystring: TargetsQuery,
+      response: { 200: PageOf(TargetSchema), ...errorResponses },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const page = await core.operations.targets(request.actor, refOf(request.params.id), {
+      limit: q.limit ?? 100,
+      ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+    });
+    return { data: page.items.map(presentTarget), next_cursor: page.nextCursor };
+  });
+
+  app.post('/operations/:id/cancel', {
+    // Checked below: canceling needs the scope that starting the operation needed.
+    config: { scope: ANY_OPERATION_SCOPE },
+    schema: {
+      tags,
+      summary: 'Cancel an operation: a queued one at once, a running one at its next chunk boundary (what is done stays done)',
+      params: RefParam,
+      response: { 200: OperationSchema, ...errorResponses, 409: ProblemRef },
+    },
+  }, async (request) => {
+    const ref = refOf(request.params.id);
+    requireScopeFor(request.actor, await core.operations.get(request.actor, ref));
+    return presentOperation(await core.operations.cancel(request.actor, ref));
+  });
+
+  app.get('/operations/:id/stream', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'Server-Sent Events of an operation\'s progress: a "progress" event whenever it changes, then one "done" event in a final state',
+      params: RefParam,
+      produces: ['text/event-stream'],
+      response: {
+        200: Type.String({ description: 'text/event-stream; each event\'s data is the operation as GET /v1/operations/{id} answers it' }),
+        ...errorResponses,
+      },
+    },
+  }, async (request, reply) => {
+    const ref = refOf(request.params.id);
+    // Read once before answering, so that an unknown id is a 404 and not an empty stream.
+    const first = await core.operations.get(request.actor, ref);
+    return streamProgress(request, reply, first, () => core.operations.get(request.actor, ref));
+  });
+
+  app.get('/operations/:id/receipt', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'The receipt of a finished operation: what was done, without personal data, anchored to the hash of its audit entry (409 until finished)',
+      params: RefParam,
+      response: { 200: ReceiptSchema, ...errorResponses, 409: ProblemRef },
+    },
+  }, async (request) => {
+    const operation = await core.operations.get(request.actor, refOf(request.params.id));
+    return presentReceipt(await core.operationReports.receipt(request.actor, operation));
+  });
+}
