@@ -63,6 +63,7 @@ export interface StoreCapabilities {
   skipLocked: boolean;
   singleWriter: boolean;
   maxBindParams: number;
+  arrayParams: boolean;
 }
 
 export interface Store extends Repositories {

@@ -21,7 +21,10 @@ export interface Capabilities {
   maxBindParams: number;
   /** One writer at a time: keep write transactions short. */
   singleWriter: boolean;
-  /** Array bind parameters (`unnest($1::text[])`); without them, a JSON array through `json_each`. */
+  /**
+   * Binds a whole array as one parameter (PostgreSQL: `unnest($1::int[])`); without it,
+   * bulk values travel as one JSON text parameter read with `json_each` (SQLite).
+   */
   arrayParams: boolean;
 }
 

@@ -6,6 +6,7 @@ import { SCRUBBABLE_TABLES } from '../ports.js';
 import type { Repositories } from '../ports.js';
 import type { CountsDelta, Operation, OperationAction, OperationChunk, OperationKindHandler, ValueSelectorKind } from './operation.js';
 import { VALUE_SELECTOR_KINDS } from './operation.js';
+import { targetHash } from './targets.js';
 
 const COLUMN: Record<ValueSelectorKind, IdentityColumn> = { ids: 'id', uuids: 'uuid', external_keys: 'external_key', emails: 'email_norm' };
 
@@ -85,16 +86,18 @@ async function processTargets(
   const result = await apply(contacts);
   const doneIds = new Set(result.done.map((c) => c.id));
   const skipReason = new Map(result.skipped.map((s) => [s.contact.id, s.reason]));
-  const done: number[] = [];
-  const notFound: number[] = [];
-  const skipped = new Map<string, number[]>();
+  type Settled = { seq: number; valueHash: string };
+  const done: Settled[] = [];
+  const notFound: Settled[] = [];
+  const skipped = new Map<string, Settled[]>();
   for (const target of pending) {
     const contact = byValue.get(target.value);
-    if (!contact) notFound.push(target.seq);
-    else if (doneIds.has(contact.id)) done.push(target.seq);
+    const settled = { seq: target.seq, valueHash: targetHash(deps.hasher, kind, target.value) };
+    if (!contact) notFound.push(settled);
+    else if (doneIds.has(contact.id)) done.push(settled);
     else {
       const reason = skipReason.get(contact.id) ?? 'not eligible';
-      skipped.set(reason, [...(skipped.get(reason) ?? []), target.seq]);
+      skipped.set(reason, [...(skipped.get(reason) ?? []), settled]);
     }
   }
   await tx.operations.settleTargets(operation.id, done, 'done', null);

@@ -96,7 +96,7 @@ export interface OperationTarget {
   seq: number;
   /** The raw value, only while the target is pending; null afterwards. */
   value: string | null;
-  /** Keyed hash of the (normalized) value: what stays after processing. */
+  /** Keyed hash of the (normalized) value, set when the target is processed: what stays of it. */
   valueHash: string | null;
   contactId: number | null;
   outcome: TargetOutcome;
@@ -208,7 +208,7 @@ export interface OperationsRepository {
   /** Pending targets of a seq range, locked for this chunk. */
   pendingTargets(operationId: number, start: number, end: number): Promise<Array<{ seq: number; value: string | null; valueHash: string | null }>>;
   /** Records outcomes and forgets the raw values: value NULL, only the keyed hash stays. */
-  settleTargets(operationId: number, seqs: readonly number[], outcome: string, detail: string | null): Promise<void>;
+  settleTargets(operationId: number, targets: ReadonlyArray<{ seq: number; valueHash: string }>, outcome: string, detail: string | null): Promise<void>;
   /** Forgets the raw values of targets never processed (canceled or failed operations). */
   forgetPendingValues(operationId: number): Promise<void>;
   requestCancel(id: number, now: number): Promise<void>;

@@ -97,7 +97,7 @@ export class OperationsService {
   async create(actor: Actor, input: CreateOperationInput): Promise<Operation> {
     const v = validate(input);
     const prepared = (VALUE_SELECTOR_KINDS as readonly string[]).includes(v.selector.kind)
-      ? prepareTargets(this.deps.hasher, v.selector.kind as ValueSelectorKind, (v.selector as { values: unknown[] }).values)
+      ? prepareTargets(v.selector.kind as ValueSelectorKind, (v.selector as { values: unknown[] }).values)
       : undefined;
     const accounts = await this.accountsFor(actor, v.all);
     const now = this.deps.clock.now();

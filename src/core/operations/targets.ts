@@ -38,7 +38,7 @@ export interface PreparedTargets {
  * Turns a request's raw values into target rows: normalized, without repeats (counted
  * as duplicates), invalid ones kept as settled rows with the reason (and no value).
  */
-export function prepareTargets(hasher: KeyedHasher, kind: ValueSelectorKind, values: readonly unknown[]): PreparedTargets {
+export function prepareTargets(kind: ValueSelectorKind, values: readonly unknown[]): PreparedTargets {
   const seen = new Set<string>();
   const targets: NewTarget[] = [];
   let invalid = 0;
@@ -55,7 +55,9 @@ export function prepareTargets(hasher: KeyedHasher, kind: ValueSelectorKind, val
       return;
     }
     seen.add(result.value);
-    targets.push({ seq: targets.length + 1, value: result.value, valueHash: targetHash(hasher, kind, result.value), outcome: 'pending', detail: null });
+    // The keyed hash is computed when the target is processed (in its chunk's transaction),
+    // which keeps creating a million-target operation fast.
+    targets.push({ seq: targets.length + 1, value: result.value, valueHash: null, outcome: 'pending', detail: null });
   });
   return { targets, invalid, duplicates };
 }

@@ -71,6 +71,9 @@ function toOperation(row: Row): Operation {
   };
 }
 
+/** Targets per bulk insert statement. */
+const BULK_RUN = 100_000;
+
 const COUNT_COLUMNS = { processed: 'processed', succeeded: 'succeeded', notFound: 'not_found', invalid: 'invalid', failed: 'failed', skipped: 'skipped', expected: 'expected' } as const;
 
 export class KyselyOperationsRepository implements OperationsRepository {
@@ -120,8 +123,30 @@ export class KyselyOperationsRepository implements OperationsRepository {
   }
 
   async insertTargets(operationId: number, accountId: number, targets: readonly NewTarget[]): Promise<void> {
+    // Pending values (nearly all of a large request) go in bulk: a whole run of seqs and
+    // values as two array parameters (or one JSON text), so a million targets take a few
+    // statements instead of hundreds of huge parameter lists.
+    const bulk: Array<{ seq: number; value: string }> = [];
+    const rest: NewTarget[] = [];
+    for (const t of targets) {
+      if (t.outcome === 'pending' && t.valueHash === null && t.detail === null && t.value !== null) bulk.push({ seq: t.seq, value: t.value });
+      else rest.push(t);
+    }
+    for (const run of chunked(bulk, BULK_RUN)) {
+      const seqs = run.map((t) => t.seq);
+      const values = run.map((t) => t.value);
+      if (this.capabilities.arrayParams) {
+        await sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
+          select ${operationId}, t.seq, ${accountId}, t.value, 'pending'
+          from unnest(cast(${seqs} as integer[]), cast(${values} as text[])) as t(seq, value)`.execute(this.db);
+      } else {
+        await sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
+          select ${operationId}, json_extract(j.value, '$[0]'), ${accountId}, json_extract(j.value, '$[1]'), 'pending'
+          from json_each(${JSON.stringify(run.map((t) => [t.seq, t.value]))}) as j`.execute(this.db);
+      }
+    }
     const size = Math.floor((this.capabilities.maxBindParams - 10) / TARGET_BIND_PARAMS_PER_ROW);
-    for (const run of chunked(targets, size)) {
+    for (const run of chunked(rest, size)) {
       await this.db
         .insertInto('operation_targets')
         .values(run.map((t) => ({ operation_id: operationId, seq: t.seq, account_id: accountId, value: t.value, value_hash: t.valueHash, outcome: t.outcome, detail: t.detail })))
@@ -188,9 +213,17 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return rows.map((r) => ({ seq: r.seq, value: r.value, valueHash: r.value_hash }));
   }
 
-  async settleTargets(operationId: number, seqs: readonly number[], outcome: string, detail: string | null): Promise<void> {
-    for (const run of chunked(seqs, inListSize(this.capabilities))) {
-      await this.db.updateTable('operation_targets').set({ value: null, outcome, detail }).where('operation_id', '=', operationId).where('seq', 'in', run).execute();
+  async settleTargets(operationId: number, targets: ReadonlyArray<{ seq: number; valueHash: string }>, outcome: string, detail: string | null): Promise<void> {
+    // One statement per run: each target's hash comes from a VALUES list joined on its seq.
+    for (const run of chunked(targets, Math.floor(inListSize(this.capabilities) / 2))) {
+      const values = sql`(values ${sql.join(run.map((t) => sql`(cast(${t.seq} as integer), cast(${t.valueHash} as text))`))}) as v`;
+      await this.db
+        .updateTable('operation_targets')
+        .from(values as never)
+        .set({ value: null, value_hash: sql.ref('v.column2'), outcome, detail })
+        .where('operation_targets.operation_id', '=', operationId)
+        .whereRef('operation_targets.seq', '=', sql.ref('v.column1') as never)
+        .execute();
     }
   }
 
