@@ -138,14 +138,14 @@ async function bigOperation(ctx: RunContext, name: 'erase' | 'purge'): Promise<S
       const idle = await idleReader.stop();
       const reader = startReader(server, n);
       try {
-        run = await timedOperation(server, { action: name, selector: { kind: 'all' } }, 100);
+        run = await timedOperation(server, { action: name, selector: { all: true } }, 100);
       } catch (error) {
         reader.kill();
         throw error;
       }
       latency = { idle, during: await reader.stop() };
     } else {
-      run = await timedOperation(server, { action: name, selector: { kind: 'all' } }, 100);
+      run = await timedOperation(server, { action: name, selector: { all: true } }, 100);
     }
     return { run, latency };
   });
@@ -172,8 +172,8 @@ async function restoreScenario(ctx: RunContext): Promise<ScenarioResult> {
   const base: ScenarioResult = { name: 'restore', title: `soft delete then restore ${k} contacts (10%)`, status: 'ok', via: 'POST /v1/operations (selector ids) ×2', contacts: k, rows };
   const { result, peakRssBytes } = await withServer(ctx, 'restore', async (server) => {
     if (!(await operationsApi(server))) return undefined;
-    const deleted = await timedOperation(server, { action: 'soft_delete', selector: { kind: 'ids', values: ids } }, 50);
-    const restored = await timedOperation(server, { action: 'restore', selector: { kind: 'ids', values: ids } }, 50);
+    const deleted = await timedOperation(server, { action: 'soft_delete', selector: { ids } }, 50);
+    const restored = await timedOperation(server, { action: 'restore', selector: { ids } }, 50);
     return { deleted, restored };
   });
   if (!result) return { ...base, status: 'skipped', reason: 'this build has no /v1/operations yet' };
@@ -207,7 +207,7 @@ async function eraseJobScenario(ctx: RunContext): Promise<ScenarioResult> {
       const answer = await request<{ job_id: string }>(server.baseUrl, 'POST', '/v3/recipients/erasejob', { email_addresses: emails }, [202]);
       ref = answer.body.job_id;
     } else {
-      ref = (await createOperation(server.baseUrl, { action: 'erase', selector: { kind: 'emails', values: emails } })).id;
+      ref = (await createOperation(server.baseUrl, { action: 'erase', selector: { emails } })).id;
     }
     const op = await waitOperation(server.baseUrl, ref, { pollMs: 10, timeoutMs: 10 * 60_000 });
     return { seconds: (performance.now() - started) / 1000, op, via: sendgrid ? 'POST /v3/recipients/erasejob (SendGrid dialect)' : 'POST /v1/operations (selector emails)' };
