@@ -10,6 +10,8 @@ export interface BenchReport {
   events: number;
   seed: number;
   workers: string;
+  runtime: string;
+  chunkSize: number | 'default';
   load: (LoadFigures & { reused: false }) | { reused: true; note: string };
   scenarios: ScenarioResult[];
   targets: TargetCheck[];
@@ -47,7 +49,7 @@ export function checkTargets(scenarios: ScenarioResult[], load: BenchReport['loa
 
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`Lethe ${report.lethe} · ${report.engine} · ${num(report.contacts)} contacts / ${num(report.events)} events · seed ${report.seed} · workers: ${report.workers}`);
+  lines.push(`Lethe ${report.lethe} · ${report.engine} · ${num(report.contacts)} contacts / ${num(report.events)} events · seed ${report.seed} · workers: ${report.workers} · runtime ${report.runtime} · chunk size ${report.chunkSize}`);
   lines.push(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GB, load average at start ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}`);
   lines.push(
     report.load.reused

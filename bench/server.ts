@@ -6,7 +6,16 @@ import { BENCH_ADMIN_KEY, BENCH_SECRET } from './fixture.js';
 import type { Place } from './places.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = ['--import', 'tsx', 'src/cli/main.ts'];
+
+/** How `lethe` processes are launched: from source through tsx, or the compiled build in dist/ (as deployed). */
+export type Runtime = 'tsx' | 'dist';
+let cli = ['--import', 'tsx', 'src/cli/main.ts'];
+let extraEnv: Record<string, string> = {};
+
+export function configureLaunch(options: { runtime: Runtime; env: Record<string, string> }): void {
+  cli = options.runtime === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  extraEnv = options.env;
+}
 
 /** Peak resident set (VmHWM) of a process, in bytes; 0 once it is gone. */
 export function peakRssOf(pid: number): number {
@@ -77,6 +86,7 @@ const envOf = (place: Place): NodeJS.ProcessEnv => ({
   LOG_LEVEL: 'warn',
   // The SendGrid erase job's limit is per minute; a benchmark sends a handful.
   LETHE_ERASEJOB_RATE_LIMIT: '1000',
+  ...extraEnv,
 });
 
 function launch(args: string[], place: Place, ready: RegExp, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
