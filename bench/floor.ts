@@ -71,11 +71,12 @@ export async function floorRemoveEmails(engine: 'sqlite' | 'postgres', place: Pl
   const norms = emails.map((e) => e.toLowerCase());
   let statements: Statement[];
   if (engine === 'sqlite') {
-    // A JSON array parameter: one statement whatever the number of addresses.
+    // A JSON array parameter: one statement whatever the number of addresses. `+account_id`
+    // keeps SQLite (no statistics) on the primary keys rather than the (account_id, …) indexes.
     const ids = `select id from contacts where account_id = ? and email_norm in (select value from json_each(?))`;
     statements = [
-      { sql: `delete from events where account_id = ? and contact_id in (${ids})`, params: [accountId, accountId, JSON.stringify(norms)] },
-      { sql: `delete from list_memberships where account_id = ? and contact_id in (${ids})`, params: [accountId, accountId, JSON.stringify(norms)] },
+      { sql: `delete from events where +account_id = ? and contact_id in (${ids})`, params: [accountId, accountId, JSON.stringify(norms)] },
+      { sql: `delete from list_memberships where +account_id = ? and contact_id in (${ids})`, params: [accountId, accountId, JSON.stringify(norms)] },
       { sql: 'delete from contacts where account_id = ? and email_norm in (select value from json_each(?))', params: [accountId, JSON.stringify(norms)] },
     ];
   } else {
