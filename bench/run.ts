@@ -106,6 +106,8 @@ try {
     const result = await runScenario({ engine: flags.engine, places, data, workers, keep: flags.keep === true, log }, name);
     log(`  ${name}: ${result.status}${result.seconds !== undefined ? ` in ${result.seconds.toFixed(2)} s` : ''}${result.reason ? ` (${result.reason.split('\n')[0]})` : ''}`);
     results.push(result);
+    // Figures so far, in case a long run is cut short.
+    if (flags.out) writeFileSync(`${flags.out}.partial`, `${JSON.stringify(results, null, 2)}\n`);
   }
   const loadReport: BenchReport['load'] = data.load ? { ...data.load, reused: false } : { reused: true, note: `reused a cached data set (${baseName}); run with --fresh to time the load` };
   const report: BenchReport = {
