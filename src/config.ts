@@ -21,6 +21,10 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
+  /** Requests per minute per account for SendGrid's other routes. */
+  sendgridRateLimit: number;
+  /** Requests per minute per account for the Mailjet dialect (429 beyond it). */
+  mailjetRateLimit: number;
   /** PostgreSQL storage scrub after erasure: `rewrite` (VACUUM FULL, default) or `vacuum`. */
   scrubMode: 'rewrite' | 'vacuum';
   /** Largest body of POST /v1/imports, in bytes (a 1,000,000-row CSV is 60-100 MB). */
@@ -79,6 +83,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
+    sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
+    mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),
     scrubMode,
     importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
     importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 1000, 1),

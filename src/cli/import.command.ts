@@ -5,14 +5,14 @@ import { extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import type { Config } from '../config.js';
-import type { Actor } from '../core/context.js';
 import type { ImportOptions, ImportView } from '../core/imports/imports.service.js';
 import type { ImportSource } from '../core/imports/import-source.js';
 import { TERMINAL_STATES } from '../core/operations/operation.js';
 import { runWorker } from '../jobs/worker.js';
 import { createLogger } from '../logger.js';
 import { createLethe } from '../main.js';
-import type { Lethe } from '../main.js';
+import { cliActor } from './operations.commands.js';
+import { formatDuration } from './progress.js';
 
 /**
  * `lethe import FILE`: stores the file's rows as an import (through core, on the
@@ -40,15 +40,6 @@ const POLL_MS = 300;
 const SHOWN_ERRORS = 10;
 const number = (n: number): string => n.toLocaleString('en-US');
 
-/** The CLI acts as an admin of the named account (`PARENT/NAME` for a sub-account). */
-async function actorOf(lethe: Lethe, name: string): Promise<Actor> {
-  const [first = '', second] = name.split('/');
-  let account = await lethe.store.accounts.findByName(null, first);
-  if (account && second !== undefined) account = await lethe.store.accounts.findByName(account.id, second);
-  if (!account) throw new Error(`no account named "${name}"`);
-  return { accountId: account.id, keyAccountId: account.id, keyId: null, scopes: ['admin'], via: 'cli' };
-}
-
 /** A CSV streams from the file; a JSON file is an array of rows or `{"contacts": [...]}`. */
 function sourceOf(path: string, format: 'csv' | 'json'): ImportSource {
   if (format === 'csv') return { format, csv: path === '-' ? process.stdin : createReadStream(path) };
@@ -75,7 +66,7 @@ export function progressLine(view: ImportView): string {
   const { processed, expected, invalid } = op.counts;
   const percent = expected > 0 ? ` (${((100 * processed) / expected).toFixed(1)}%)` : '';
   const rate = op.ratePerSecond === null ? '' : `, ${number(Math.round(op.ratePerSecond))} rows/s`;
-  const eta = op.etaSeconds === null || op.finishedAt !== null ? '' : `, ETA ${Math.ceil(op.etaSeconds)}s`;
+  const eta = op.finishedAt !== null ? '' : `, ETA ${formatDuration(op.etaSeconds)}`;
   return `import ${op.id} ${op.state}: ${number(processed)}/${number(expected)} rows${percent}, ${number(created)} created, ${number(updated)} updated, ${number(invalid)} invalid${rate}${eta}`;
 }
 
@@ -98,13 +89,13 @@ function progressView(stream: NodeJS.WriteStream, quiet: boolean): { update(view
     };
   }
   const bar = new cliProgress.SingleBar(
-    { stream, format: 'import {id} |{bar}| {percentage}% | {value}/{total} rows | {created} created, {updated} updated, {invalid} invalid | {rate} rows/s | ETA {eta}s', hideCursor: true, fps: 5 },
+    { stream, format: 'import {id} |{bar}| {percentage}% | {value}/{total} rows | {created} created, {updated} updated, {invalid} invalid | {rate} rows/s | ETA {eta_text}', hideCursor: true, fps: 5 },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   return {
     update({ operation: op, created, updated }) {
-      const payload = { id: op.id, created: number(created), updated: number(updated), invalid: number(op.counts.invalid), rate: op.ratePerSecond === null ? '?' : number(Math.round(op.ratePerSecond)) };
+      const payload = { id: op.id, created: number(created), updated: number(updated), invalid: number(op.counts.invalid), rate: op.ratePerSecond === null ? '?' : number(Math.round(op.ratePerSecond)), eta_text: formatDuration(op.etaSeconds) };
       if (!started) bar.start(Math.max(1, op.counts.expected), op.counts.processed, payload);
       started = true;
       bar.update(op.counts.processed, payload);
@@ -130,7 +121,7 @@ export function registerImportCommand(program: Command, { common, configOf, fail
       try {
         const format = flags.format ?? (extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
         const options: ImportOptions = { matchBy: flags.matchBy === 'external_key' ? 'externalKey' : 'email', listIds: listIdsOf(flags.list) };
-        const actor = await actorOf(lethe, flags.account);
+        const actor = await cliActor(lethe, flags.account);
         if (file !== '-' && !existsSync(file)) throw new Error(`no such file: ${file}`);
         const created = await lethe.core.imports.create(actor, sourceOf(file, format), options);
         if (!flags.json) process.stdout.write(`import ${created.id} queued (${created.uuid}): ${number(created.counts.expected)} rows stored\n`);

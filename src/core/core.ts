@@ -5,12 +5,14 @@ import type { CoreDeps } from './context.js';
 import { EventsService } from './events/events.service.js';
 import { KeysService } from './keys/keys.service.js';
 import { ListsService } from './lists/lists.service.js';
+import { MembershipsService } from './lists/memberships.service.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { OperationsService } from './operations/operations.service.js';
 import { OperationReportsService } from './reports/operation-reports.service.js';
 import { importHandler } from './imports/import.handler.js';
 import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
+import { RateLimitsService } from './rate-limits/rate-limits.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -22,9 +24,11 @@ export function createCore(deps: CoreDeps) {
     contacts: new ContactsService(deps),
     lists: new ListsService(deps),
     events: new EventsService(deps),
+    memberships: new MembershipsService(deps),
     operations: new OperationsService(deps),
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
+    rateLimits: new RateLimitsService(deps),
   };
   core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };

@@ -9,6 +9,7 @@ import type { ListsRepository } from './lists/list.js';
 import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
 import type { OperationStatsRepository } from './reports/operation-stats.js';
+import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -26,6 +27,7 @@ export interface Repositories {
   lifecycle: LifecycleRepository;
   operations: OperationsRepository;
   operationStats: OperationStatsRepository;
+  rateLimits: RateLimitsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

@@ -7,6 +7,8 @@ import type { Config } from '../config.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { registerTolerantJsonParser } from './json-parser.js';
+import { mailjetApi } from './dialects/mailjet/index.js';
+import { sendgridApi } from './dialects/sendgrid/index.js';
 import { createMetrics } from './metrics.js';
 import { nativeApi } from './native/index.js';
 import { sendProblem } from './problem.js';
@@ -15,7 +17,7 @@ import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   core: Core;
-  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
+  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit' | 'mailjetRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
   logger: Logger;
   version?: string;
 }
@@ -52,7 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         version: options.version ?? '0.1.0',
         description: 'Lethe\'s own API (/v1) and the vendor-compatible deletion APIs. Authenticate with `Authorization: Bearer <key>`; a parent account\'s key may act for one of its sub-accounts with `on-behalf-of: <name>` or `on-behalf-of: account-id <id>`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic', description: 'Vendor dialects (Mailjet): the key\'s public id as user name, its secret as password' } } },
       security: [{ bearer: [] }],
     },
   });
@@ -63,5 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(systemRoutes, { core, metrics });
   await app.register(nativeApi, { prefix: '/v1', core, ...(options.config.importBodyLimit ? { importBodyLimit: options.config.importBodyLimit } : {}) });
+  await app.register(mailjetApi, { core, config: options.config });
+  await app.register(sendgridApi, { prefix: '/v3', core, config: options.config });
   return app;
 }

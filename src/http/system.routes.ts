@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../core/core.js';
+import { authHook } from './auth.js';
 import type { Metrics } from './metrics.js';
 
 export async function systemRoutes(app: FastifyInstance, { core, metrics }: { core: Core; metrics: Metrics }): Promise<void> {
@@ -21,12 +22,16 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics }: { co
     }
   });
 
-  app.get('/metrics', {
-    config: { scope: false },
-    schema: { tags: ['system'], summary: 'Prometheus metrics', security: [], produces: ['text/plain'] },
-  }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+  // Metrics are server-wide (every account's traffic): they need a key with the admin scope.
+  await app.register(async (metricsApp) => {
+    metricsApp.addHook('onRequest', authHook(core, 'native'));
+    metricsApp.get('/metrics', {
+      config: { scope: 'admin' },
+      schema: { tags: ['system'], summary: 'Prometheus metrics (a key with the admin scope)', produces: ['text/plain'] },
+    }, async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
   });
 
   app.get('/openapi.json', {

@@ -9,17 +9,18 @@ export interface WorkerHost {
   stop(): Promise<void>;
 }
 
-/** Starts the operations worker in a worker thread (run from source, the thread runs the .ts entry through tsx). */
+/**
+ * Starts the operations worker in a worker thread. Built, the thread runs
+ * `worker-thread.js`; run from source (tsx), a thread does not inherit tsx's loader, so a
+ * small bootstrap registers it before importing `worker-thread.ts`.
+ */
 export function startWorkerThread(config: Readonly<Config>, logger: Logger): WorkerHost {
-  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const entry = new URL(`./worker-thread.${extension}`, import.meta.url);
-  const workerData = { config: { ...config } };
-  // From source, `node --import tsx` hooks do not reach worker threads on Node 20: the
-  // thread registers tsx itself before it imports the .ts entry.
-  const worker =
-    extension === 'ts'
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData })
-      : new Worker(entry, { workerData });
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./worker-thread.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  const options = { workerData: { config: { ...config } } };
+  const worker = fromSource
+    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true })
+    : new Worker(entry, options);
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => ((exited = true), resolve())));
   worker.on('error', (error) => logger.error({ err: error }, 'operations worker thread failed'));

@@ -31,8 +31,10 @@ const POLL_MS = 100;
  * - PostgreSQL: UPDATE and DELETE leave the old tuple in its page. A plain VACUUM makes it
  *   unreachable but compacts pages without zeroing them, so the bytes stay in the heap's and
  *   the B-tree indexes' free space (the email in the unique index, for one). VACUUM FULL
- *   writes table, indexes and TOAST anew. Either keeps tuples still visible to an older
- *   snapshot, so both first wait until no session's snapshot predates the scrub.
+ *   writes table, indexes and TOAST anew from live rows. Any VACUUM keeps tuples an older
+ *   snapshot may still see, so the scrub first waits until no session's snapshot predates
+ *   it; and VACUUM FULL's own snapshot is held back by the oldest transaction of the whole
+ *   cluster, so a plain VACUUM (which ignores its own) removes the dead tuples before it.
  */
 export async function scrubStorage(handle: DatabaseHandle, tables: readonly ScrubbableTable[], options: ScrubOptions = {}): Promise<ScrubReport> {
   const settings = { ...DEFAULTS, ...options };
@@ -124,26 +126,37 @@ async function vacuum(db: Kysely<Database>, tables: ScrubbableTable[], settings:
   await waitForOlderSnapshots(db, horizon, settings.maxWaitMs);
   const waitedMs = Date.now() - started;
   for (const table of tables) {
-    await db.connection().execute(async (conn) => {
-      await sql.raw(`set lock_timeout = ${Math.max(1, Math.floor(settings.lockTimeoutMs))}`).execute(conn);
-      try {
-        // Identifiers come from a closed list (ScrubbableTable), never from input.
-        await sql`vacuum (index_cleanup on) ${sql.table(table)}`.execute(conn);
-        // The plain VACUUM first removed the dead tuples, so the rewrite has none left to
-        // copy: VACUUM FULL's own snapshot would otherwise keep them as "recently dead"
-        // while any transaction in any database of the cluster is older than the erasure.
-        if (settings.mode === 'rewrite') await sql`vacuum full ${sql.table(table)}`.execute(conn);
-      } catch (error) {
-        if ((error as { code?: string }).code === '55P03') {
-          throw new AppError('CONFLICT', `the table ${table} stayed locked for ${settings.lockTimeoutMs} ms; retry the scrub later`, { cause: error });
-        }
-        throw error;
-      } finally {
-        await sql`reset lock_timeout`.execute(conn);
+    // Each try queues for the lock briefly (readers queue behind a waiting VACUUM FULL),
+    // and tries again after a pause, until the overall wait is spent.
+    while (!(await vacuumTable(db, table, settings))) {
+      if (Date.now() - started >= settings.maxWaitMs) {
+        throw new AppError('CONFLICT', `the table ${table} stayed locked (tries of ${settings.lockTimeoutMs} ms for ${settings.maxWaitMs} ms); retry the scrub later`);
       }
-    });
+      await sleep(POLL_MS);
+    }
   }
   return { engine: 'postgres', method: settings.mode, tables, durationMs: Date.now() - started, waitedMs, attempts: 1 };
+}
+
+/** VACUUM, then in `rewrite` mode VACUUM FULL, of one table; false when its lock was not granted in time. */
+async function vacuumTable(db: Kysely<Database>, table: ScrubbableTable, settings: Required<ScrubOptions>): Promise<boolean> {
+  return db.connection().execute(async (conn) => {
+    await sql.raw(`set lock_timeout = ${Math.max(1, Math.floor(settings.lockTimeoutMs))}`).execute(conn);
+    try {
+      // Identifiers come from a closed list (ScrubbableTable), never from input.
+      await sql`vacuum (index_cleanup on) ${sql.table(table)}`.execute(conn);
+      // The plain VACUUM first removed the dead tuples, so the rewrite has none left to
+      // copy: VACUUM FULL's own snapshot would otherwise keep them as "recently dead"
+      // while any transaction in any database of the cluster is older than the erasure.
+      if (settings.mode === 'rewrite') await sql`vacuum full ${sql.table(table)}`.execute(conn);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === '55P03') return false;
+      throw error;
+    } finally {
+      await sql`reset lock_timeout`.execute(conn);
+    }
+  });
 }
 
 /**

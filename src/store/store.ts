@@ -16,6 +16,7 @@ import { KyselyOperationsRepository } from './repositories/operations.repository
 import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
+import { KyselyRateLimitsRepository } from './repositories/rate-limits.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -32,6 +33,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     lifecycle: new KyselyLifecycleRepository(db, capabilities),
     operations: new KyselyOperationsRepository(db, capabilities),
     operationStats: new KyselyOperationStatsRepository(db),
+    rateLimits: new KyselyRateLimitsRepository(db),
   };
 }
 

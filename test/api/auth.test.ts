@@ -108,10 +108,13 @@ for (const engine of ENGINES) {
       assert.match(docs.body, /swagger/i);
     });
 
-    it('exposes Prometheus metrics', async () => {
-      const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    it('exposes Prometheus metrics to an admin key only', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: t.auth() });
       assert.equal(res.statusCode, 200);
       assert.match(res.body, /lethe_http_requests_total/);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
+      const reader = await createKey(['read']);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/metrics', headers: t.auth(reader.key) })).statusCode, 403);
     });
   });
 }

@@ -48,7 +48,8 @@ for (const engine of ENGINES) {
       assert.equal(created.rows, 8);
       assert.equal(created.processed, 0);
       assert.equal(res.headers.location, `/v1/imports/${created.id}`);
-      assert.equal(await count(t, 'operation_targets'), 8, 'rows are stored durably before the answer');
+      const batches = await t.lethe.store.handle.db.selectFrom('operation_targets').select(['seq', 'value']).where('operation_id', '=', created.id).orderBy('seq').execute();
+      assert.deepEqual(batches.map((b) => [b.seq, (JSON.parse(b.value ?? '[]') as unknown[]).length]), [[1, 4], [5, 4]], 'rows are stored durably before the answer, a chunk per target');
 
       await drainOperations(t);
       const done = (await client.get(`/v1/imports/${created.id}`)).json() as Record<string, unknown>;

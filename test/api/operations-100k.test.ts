@@ -11,8 +11,13 @@ import type { TestDatabase } from '../helpers/engines.js';
 
 const CONTACTS = 100_000;
 const ADMIN_KEY = 'lethe-100k-test-admin-key-0123456789';
-/** Every read while the erasure runs must answer within this. */
-const READ_BOUND_MS = 2000;
+/**
+ * Every read while the erasure runs must answer within this, and half of them within
+ * MEDIAN_BOUND_MS. Generous, because CI machines are shared; an event loop blocked by the
+ * work would hold reads for the whole run.
+ */
+const READ_BOUND_MS = 5000;
+const MEDIAN_BOUND_MS = 1000;
 
 /** Writes `count` contacts straight into the store, a thousand rows per statement. */
 async function seed(database: TestDatabase, count: number): Promise<number> {
@@ -109,9 +114,12 @@ for (const engine of ENGINES) {
       assert.equal(final.state, 'completed');
       assert.equal(final.counts.succeeded, CONTACTS);
       assert.equal(final.counts.processed, CONTACTS);
-      const slowest = Math.max(...latencies);
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const slowest = sorted.at(-1) ?? 0;
+      const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
       assert.ok(latencies.length >= 9, `reads were made while it ran (${latencies.length})`);
       assert.ok(slowest < READ_BOUND_MS, `every read answered within ${READ_BOUND_MS} ms (slowest ${Math.round(slowest)} ms)`);
+      assert.ok(median < MEDIAN_BOUND_MS, `half the reads answered within ${MEDIAN_BOUND_MS} ms (median ${Math.round(median)} ms)`);
       assert.ok(sawProgress, 'progress was visible while it ran');
 
       const active = (await (await fetch(`${base}/v1/contacts?limit=10`, { headers })).json()) as { data: unknown[] };

@@ -165,5 +165,20 @@ for (const engine of ENGINES) {
       assert.match(tooMany.json().detail, /1000000|more than/);
       assert.deepEqual(await written(t), before, 'nothing written');
     });
+
+    it('takes bodies past the general body limit on this route only', async () => {
+      const small = await buildTestApp(engine, { config: { bodyLimit: 2048 } });
+      try {
+        const emails = Array.from({ length: 200 }, (_, i) => `limit.${i}@example.com`);
+        const lookup = await api(small).post('/v1/contacts/lookup', { emails });
+        assert.equal(lookup.statusCode, 413, 'the general limit holds elsewhere');
+        assert.equal(lookup.headers['content-type'], PROBLEM);
+        const res = await api(small).post('/v1/operations', { action: 'erase', selector: { emails }, dry_run: true });
+        assert.equal(res.statusCode, 202, res.body);
+        assert.equal(res.json().selector.size, 200);
+      } finally {
+        await small.close();
+      }
+    });
   });
 }

@@ -76,10 +76,25 @@ for (const engine of ENGINES) {
       assert.equal((await brandB.get(`/v1/operations/${part(cId).id}`)).statusCode, 404);
       assert.equal((await brandB.get(`/v1/operations/${op.id}`)).statusCode, 404);
 
+      // Analytics count the request once in the parent account, and each part in its own sub-account.
+      const parentStats = (await parent.get('/v1/operations/analytics?action=erase')).json();
+      assert.equal(parentStats.totals.operations.total, 1);
+      assert.equal(parentStats.totals.outcomes.succeeded, 4);
+      const bStats = (await brandB.get('/v1/operations/analytics?action=erase')).json();
+      assert.equal(bStats.totals.operations.total, 1);
+      assert.equal(bStats.totals.outcomes.succeeded, 1);
+
       // The receipt lists every part, each anchored in its own account's audit chain.
       const receipt = (await parent.get(`/v1/operations/${op.id}/receipt`)).json();
       assert.equal(receipt.parts.length, 3);
-      for (const p of receipt.parts) assert.ok(p.anchor === null || p.anchor.account_id === p.account.id);
+      for (const p of receipt.parts) {
+        assert.ok(p.anchor, `part of account ${p.account.id} is anchored`);
+        assert.equal(p.anchor.account_id, p.account.id);
+        assert.equal(p.anchor.action, 'operation.completed');
+        const chain = await t.lethe.core.audit.list(p.account.id, { limit: 1000 });
+        assert.equal(chain.find((r) => r.seq === p.anchor.seq)?.hash, p.anchor.hash);
+      }
+      assert.deepEqual(receipt.parts.map((p: { account: { name: string } }) => p.account.name).sort(), ['brand-b', 'brand-c', 'default']);
       assert.ok(!JSON.stringify(receipt).includes('example.com'));
     });
 

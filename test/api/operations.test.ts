@@ -245,5 +245,11 @@ for (const engine of ENGINES) {
         await fresh.close();
       }
     });
+
+    it('logged requests and work without any address, key or name named in them', () => {
+      const logs = t.logs.text();
+      assert.ok(logs.includes('/v1/operations'), 'requests were logged');
+      for (const value of ['@example.com', 'ext-1', 'Name1', 'not an address']) assert.ok(!logs.includes(value), `the logs hold no "${value}"`);
+    });
   });
 }

@@ -82,12 +82,20 @@ for (const engine of ENGINES) {
     });
 
     it('finds a break past the first page of 1000', async () => {
-      const { core, store } = t.lethe;
+      const { core } = t.lethe;
       const account = await core.accounts.createTopLevel('long-chain');
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < 1003; i++) await core.audit.record(tx, { accountId: account.id, actorKeyId: null, via: 'cli', action: 'test.event', data: { n: i } });
-      });
-      assert.equal((await core.audit.verify(account.id)).records, 1004);
+      // A long chain written in bulk, each link hashed by the chain's own rule.
+      let [prev] = await core.audit.list(account.id, { limit: 1 });
+      assert.ok(prev);
+      const rows = [];
+      for (let seq = 2; seq <= 1004; seq++) {
+        const record = { accountId: account.id, seq, at: seq, actorKeyId: null, via: 'cli', action: 'test.event', subjectType: null, subjectId: null, data: { n: seq } };
+        const hash = linkHash(prev.hash, record);
+        rows.push({ account_id: account.id, seq, at: seq, actor_key_id: null, via: 'cli', action: 'test.event', subject_type: null, subject_id: null, data: JSON.stringify(record.data), prev_hash: prev.hash, hash });
+        prev = { ...record, prevHash: prev.hash, hash };
+      }
+      for (let i = 0; i < rows.length; i += 250) await db().insertInto('audit_log').values(rows.slice(i, i + 250)).execute();
+      assert.deepEqual([(await core.audit.verify(account.id)).ok, (await core.audit.verify(account.id)).records], [true, 1004]);
       await sql`delete from audit_log where account_id = ${account.id} and seq = 1001`.execute(db());
       assert.deepEqual((await core.audit.verify(account.id)).firstBreak, { accountId: account.id, seq: 1002, reason: 'sequence gap' });
     });

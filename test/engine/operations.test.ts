@@ -137,6 +137,9 @@ for (const engine of ENGINES) {
       assert.deepEqual(await statuses(ids), ['deleted', 'deleted', ...Array(8).fill('active')]);
       const left = await t.lethe.store.handle.db.selectFrom('operation_targets').select('value').where('operation_id', '=', created.id).where('value', 'is not', null).execute();
       assert.equal(left.length, 0, 'values of targets never reached are forgotten too');
+      const unreached = (await t.lethe.core.operations.targets(a.actor, created.id, { outcome: 'pending' })).items;
+      assert.equal(unreached.length, 8);
+      assert.equal(unreached[0]?.valueHash, targetHash(t.lethe.core.deps.hasher, 'ids', String(ids[2])), 'only the keyed hash stays');
 
       const queued = await t.lethe.core.operations.create(a.actor, { action: 'purge', selector: { kind: 'all' } });
       assert.equal((await t.lethe.core.operations.cancel(a.actor, queued.id)).state, 'canceled');
@@ -144,6 +147,19 @@ for (const engine of ENGINES) {
       assert.equal(await rowCount(t, 'contacts', { column: 'account_id', value: a.id }), 10);
       const audit = await t.lethe.core.audit.list(a.id, { limit: 1000 });
       assert.equal(audit.filter((r) => r.action === 'operation.canceled').length, 2);
+    });
+
+    it('interleaves operations: a small one is not stuck behind a large one', async () => {
+      const a = await account();
+      const ids = await seedContacts(t, a.id, 11, 'fair');
+      const big = await t.lethe.core.operations.create(a.actor, { action: 'soft_delete', selector: { kind: 'ids', values: ids.slice(0, 10) } });
+      const small = await t.lethe.core.operations.create(a.actor, { action: 'soft_delete', selector: { kind: 'ids', values: ids.slice(10) } });
+      const runner = testRunner(t, 2);
+      for (let i = 0; i < 4; i++) await runner.step(); // plan both, then chunk 1 of each
+      assert.equal((await t.lethe.core.operations.get(a.actor, small.id)).state, 'completed');
+      assert.equal((await t.lethe.core.operations.get(a.actor, big.id)).state, 'processing');
+      await drainOperations(t, { schedule: false });
+      assert.equal((await t.lethe.core.operations.get(a.actor, big.id)).counts.succeeded, 10);
     });
 
     it('erases by email across all sub-accounts of a parent, with a per-account breakdown', async () => {

@@ -135,6 +135,50 @@ for (const engine of ENGINES) {
       await assertNoneFound(valuesOf(person));
     });
 
+    it('a person imported in bulk, then erased: no byte left, staged import rows included', async () => {
+      const person = personOf();
+      everyone.push(person);
+      const csv = `email,first_name,last_name,opt_in_ip,custom.flower\n${person.email},${person.firstName},${person.lastName},${person.ip},${person.custom}\n`;
+      const imported = await t.lethe.core.imports.create(actor, { format: 'csv', csv });
+      // Queued, not yet run: the staged row holds the values.
+      const staged = new Set((await searchRawStorage(t.lethe.store.handle, [person.email, person.custom])).map((h) => h.value));
+      assert.deepEqual([...staged].sort(), [person.custom, person.email].sort(), 'the staged import row is found');
+      await drainOperations(t);
+      assert.equal((await t.lethe.core.operations.get(actor, imported.id)).counts.succeeded, 1);
+      await run('erase', { kind: 'emails', values: [person.email] });
+      await assertNoneFound([person.email, person.firstName, person.lastName, person.ip, person.custom]);
+    });
+
+    it('an erase through /v1/operations across sub-accounts: no byte left in any; the receipt is anchored in the audit', async () => {
+      const person = personOf();
+      await write(person);
+      const sub = await api(t).post('/v1/subaccounts', { name: `brand-${randomBytes(3).toString('hex')}` });
+      assert.equal(sub.statusCode, 201, sub.body);
+      const subName = (sub.json() as { name: string }).name;
+      const inSub = await createContact(api(t, { ...t.auth(), 'on-behalf-of': subName }), { email: person.email, first_name: person.firstName });
+      assert.ok(inSub.id);
+      await assertAllFound(person);
+      const res = await api(t).post('/v1/operations', { action: 'erase', selector: { emails: [person.email] }, accounts: 'all' });
+      assert.equal(res.statusCode, 202, res.body);
+      const { id } = res.json() as { id: number };
+      await drainOperations(t);
+      await assertNoneFound(valuesOf(person));
+
+      const receipt = await api(t).get(`/v1/operations/${id}/receipt`);
+      assert.equal(receipt.statusCode, 200, receipt.body);
+      const body = receipt.json() as { anchor: { seq: number; hash: string }; parts: Array<{ anchor: { account_id: number; seq: number; hash: string } | null }> };
+      assert.ok(!valuesOf(person).some((v) => receipt.body.toLowerCase().includes(v.toLowerCase())), 'the receipt holds no personal data');
+      const audit = (await api(t).get('/v1/audit?limit=1000')).json() as { data: Array<{ seq: number; hash: string }> };
+      assert.equal(audit.data.find((e) => e.seq === body.anchor.seq)?.hash, body.anchor.hash, 'the receipt names a link of the chain');
+      assert.equal(body.parts.length, 2);
+      for (const part of body.parts) {
+        assert.ok(part.anchor);
+        const chain = await t.lethe.core.audit.list(part.anchor.account_id, { afterSeq: part.anchor.seq - 1, limit: 1 });
+        assert.equal(chain[0]?.hash, part.anchor.hash);
+      }
+      assert.equal((await t.lethe.core.audit.verify()).ok, true);
+    });
+
     it('a soft delete keeps the data (it is restorable), and the erase after it removes it', async () => {
       const person = personOf();
       const id = await write(person);

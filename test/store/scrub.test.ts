@@ -176,15 +176,20 @@ for (const engine of ENGINES) {
         }
       });
 
-      it('gives up with CONFLICT when the table lock is not granted in time', async () => {
+      it('tries again while the table is locked, and gives up with CONFLICT when it stays locked', async () => {
         const holder = new pg.Client({ connectionString: database.url });
         await holder.connect();
         try {
           // A lock without a snapshot (read committed, between statements): only the lock blocks.
           await holder.query('begin');
           await holder.query('lock table events in access share mode');
-          await assert.rejects(scrubStorage(store.handle, ['events'], { lockTimeoutMs: 200, maxWaitMs: 2_000 }), (error: unknown) => isAppError(error) && error.code === 'CONFLICT' && /locked/.test(error.message));
+          await assert.rejects(scrubStorage(store.handle, ['events'], { lockTimeoutMs: 100, maxWaitMs: 600 }), (error: unknown) => isAppError(error) && error.code === 'CONFLICT' && /locked/.test(error.message));
+          // A lock released while the scrub keeps trying: it completes.
+          const scrubbing = scrubStorage(store.handle, ['events'], { lockTimeoutMs: 100, maxWaitMs: 10_000 });
+          await new Promise((resolve) => setTimeout(resolve, 400));
           await holder.query('rollback');
+          const report = await scrubbing;
+          assert.ok(report.durationMs >= 300, `it waited for the lock: ${report.durationMs} ms`);
         } finally {
           await holder.end();
         }

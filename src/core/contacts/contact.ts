@@ -156,6 +156,8 @@ export interface ContactsRepository {
   list(accountId: number, query: ContactQuery): Promise<Contact[]>;
   /** How many contacts match a status and, optionally, a list. */
   count(accountId: number, query: ContactCountQuery): Promise<number>;
+  /** Contacts (any status) with these uuids, in id order. */
+  findByUuids(accountId: number, uuids: readonly string[]): Promise<Contact[]>;
 }
 
 export interface ContactCountQuery {
@@ -166,3 +168,30 @@ export interface ContactCountQuery {
 
 /** Columns one contact row binds in a multi-row insert: callers size chunks with it. */
 export const CONTACT_BIND_PARAMS_PER_ROW = 25;
+
+/** Orders an offset-paged listing can take (vendor APIs that sort, e.g. Mailjet's `Sort`). */
+export const CONTACT_SORT_KEYS = ['id', 'email', 'name', 'createdAt', 'updatedAt', 'excludedFromCampaigns'] as const;
+export type ContactSortKey = (typeof CONTACT_SORT_KEYS)[number];
+
+/** Which contacts an offset-paged listing or its count covers. */
+export interface ContactFilter {
+  /** At least one status. */
+  statuses: readonly ContactStatus[];
+  listId?: number;
+  excludedFromCampaigns?: boolean;
+}
+
+/** A page by offset in a chosen order; ties are broken by id, so pages never overlap. */
+export interface ContactOffsetQuery extends ContactFilter {
+  offset: number;
+  limit: number;
+  sort: { key: ContactSortKey; descending: boolean };
+}
+
+/** Port, continued: offset paging, for vendor dialects that page by index rather than by key. */
+export interface ContactsRepository {
+  /** A page of contacts matching a filter, in the query's order, from `offset`. */
+  listByOffset(accountId: number, query: ContactOffsetQuery): Promise<Contact[]>;
+  /** How many contacts match a filter. */
+  countMatching(accountId: number, filter: ContactFilter): Promise<number>;
+}

@@ -4,7 +4,8 @@ import { isValidEmail } from '../email.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import type { Repositories } from '../ports.js';
-import type { Contact, ContactInput, ContactCountQuery, ContactQuery, ContactRecord } from './contact.js';
+import { CONTACT_SORT_KEYS, CONTACT_STATUSES } from './contact.js';
+import type { Contact, ContactInput, ContactCountQuery, ContactFilter, ContactOffsetQuery, ContactQuery, ContactRecord } from './contact.js';
 import { applyContactInput, contactInputProblems, recordProblems } from './contact-input.js';
 import { checkPageLimit, isId, pageOf, throwIfProblems } from '../input.js';
 import { checkListIds, checkSource } from './contact-rules.js';
@@ -118,10 +119,38 @@ export class ContactsService {
     return { contacts: items, nextAfterId };
   }
 
+  /** Contacts (any status) with these uuids, in id order; uuids that match none are left out. */
+  async getManyByUuids(actor: Actor, uuids: readonly string[]): Promise<Contact[]> {
+    if (uuids.length > MAX_LOOKUP_EMAILS) throw invalid('ids', `ids holds at most ${MAX_LOOKUP_EMAILS} ids`);
+    return uuids.length === 0 ? [] : this.deps.store.contacts.findByUuids(actor.accountId, [...new Set(uuids)]);
+  }
+
   /** How many contacts of the account match a status and, optionally, a list. */
   async count(actor: Actor, query: ContactCountQuery): Promise<number> {
     if (query.listId !== undefined && !(await this.deps.store.lists.findById(actor.accountId, query.listId))) throw notFound('list');
     return this.deps.store.contacts.count(actor.accountId, query);
+  }
+
+  /** A page by offset in a chosen order (vendor APIs that page by index, e.g. Mailjet's Offset and Sort). */
+  async listByOffset(actor: Actor, query: ContactOffsetQuery): Promise<Contact[]> {
+    const limit = checkPageLimit(query.limit);
+    if (!Number.isSafeInteger(query.offset) || query.offset < 0) throw invalid('offset', 'offset is a whole number, 0 or more');
+    if (!(CONTACT_SORT_KEYS as readonly string[]).includes(query.sort.key)) throw invalid('sort', `contacts sort by ${CONTACT_SORT_KEYS.join(', ')}`);
+    await this.checkFilter(actor, query);
+    return this.deps.store.contacts.listByOffset(actor.accountId, { ...query, limit });
+  }
+
+  /** How many contacts match a filter (the total of an offset-paged listing). */
+  async countMatching(actor: Actor, filter: ContactFilter): Promise<number> {
+    await this.checkFilter(actor, filter);
+    return this.deps.store.contacts.countMatching(actor.accountId, filter);
+  }
+
+  private async checkFilter(actor: Actor, filter: ContactFilter): Promise<void> {
+    if (filter.statuses.length === 0 || !filter.statuses.every((s) => (CONTACT_STATUSES as readonly string[]).includes(s))) {
+      throw invalid('status', `statuses are some of ${CONTACT_STATUSES.join(', ')}`);
+    }
+    if (filter.listId !== undefined && !(isId(filter.listId) && (await this.deps.store.lists.findById(actor.accountId, filter.listId)))) throw notFound('list');
   }
 }
 

@@ -36,3 +36,17 @@ export interface EventsRepository {
   /** A contact's events, newest first (by time, then id), after `before`. */
   listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]>;
 }
+
+/** A contact's activity in figures (vendor contact resources show them, e.g. Mailjet's DeliveredCount). */
+export interface ActivitySummary {
+  delivered: number;
+  spamReports: number;
+  /** The time of the latest event of any kind; null when there is none. */
+  lastActivityAt: number | null;
+}
+
+/** Port, continued. */
+export interface EventsRepository {
+  /** Per contact of `contactIds` that has events: its summary (contacts without events are absent). */
+  summaries(accountId: number, contactIds: readonly number[]): Promise<Map<number, ActivitySummary>>;
+}

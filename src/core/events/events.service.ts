@@ -8,7 +8,7 @@ import { invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import { checkPageLimit, isId } from '../input.js';
 import { EVENT_TYPES, isEventType } from './event.js';
-import type { ContactEvent, EventPosition, NewEvent } from './event.js';
+import type { ActivitySummary, ContactEvent, EventPosition, NewEvent } from './event.js';
 
 export const EVENT_LIMITS = {
   batch: 10_000,
@@ -140,5 +140,10 @@ export class EventsService {
     const events = rows.slice(0, limit);
     const last = events[events.length - 1];
     return { events, next: rows.length > limit && last ? { occurredAt: last.occurredAt, id: last.id } : null };
+  }
+
+  /** Activity figures of some of the account's contacts (those without events are absent). */
+  summaries(actor: Actor, contactIds: readonly number[]): Promise<Map<number, ActivitySummary>> {
+    return this.deps.store.events.summaries(actor.accountId, contactIds);
   }
 }

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { AppError, invalid } from '../errors.js';
-import { columnsOf, rowOfRecord } from './import-row.js';
+import { columnsOf } from './import-row.js';
+import type { Column } from './import-row.js';
 
 /** What an import reads: rows already parsed from JSON, or CSV text (a string or a byte stream). */
 export type ImportSource = { format: 'json'; rows: unknown[] } | { format: 'csv'; csv: string | Readable };
@@ -11,6 +12,8 @@ export interface ReadOptions {
   requiredColumn: 'email' | 'external_key';
   /** More rows than this refuse the whole import. */
   maxRows: number;
+  /** Called once with a CSV's columns, before its first record. */
+  onColumns?: (columns: Column[]) => void;
 }
 
 const SLICE = 1 << 20;
@@ -23,8 +26,9 @@ function* slices(text: string): Generator<string> {
 const tooMany = (field: string, maxRows: number) => new AppError('PAYLOAD_TOO_LARGE', `an import holds at most ${maxRows.toLocaleString('en-US')} rows`, { field, details: [{ field, message: `an import holds at most ${maxRows} rows` }] });
 
 /**
- * The rows of an import source, in order, as they are parsed (a CSV is never held
- * whole as records). Problems with the file as a whole throw VALIDATION_FAILED (or
+ * The rows of an import source, in order, as they are parsed: JSON rows as given, CSV
+ * records as arrays of cells (their columns go to `onColumns`; `rowOfRecord` makes
+ * rows of them). A CSV is never held whole as records. Problems with the file as a whole throw VALIDATION_FAILED (or
  * PAYLOAD_TOO_LARGE) before or while rows flow: the caller writes inside a
  * transaction so that a refused file leaves nothing behind. Problems with single rows
  * are not checked here: they are reported per row when the import runs.
@@ -52,11 +56,12 @@ export async function* readRows(source: ImportSource, options: ReadOptions): Asy
           throw invalid('csv', `the CSV header has no ${options.requiredColumn} column (the first line must name the columns)`);
         }
         columns = header.columns;
+        options.onColumns?.(columns);
         continue;
       }
       rows += 1;
       if (rows > options.maxRows) throw tooMany('csv', options.maxRows);
-      yield rowOfRecord(columns, record);
+      yield record;
     }
   } catch (error) {
     input.unpipe(parser);

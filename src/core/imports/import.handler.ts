@@ -4,21 +4,22 @@ import type { CoreDeps } from '../context.js';
 import type { CountsDelta, OperationKindHandler } from '../operations/operation.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
 import type { ImportParams, ImportRowError } from './import.js';
-import { inputOfRow } from './import-row.js';
+import { inputOfRow, rowOfRecord } from './import-row.js';
+import type { Column } from './import-row.js';
 
 /**
- * Runs imports for the operations worker. The plan cuts the rows into chunks of
- * `chunkSize` row numbers; each chunk reads its pending rows, upserts them through the
- * bulk upsert in the worker's transaction, and settles them: written rows are removed
- * (their data with them), rows that failed keep only their error. A chunk that is run
- * again finds no pending rows and does nothing.
+ * Runs imports for the operations worker. The rows were stored in batches of the
+ * import's chunk size, and the plan makes one chunk per batch; each chunk reads its
+ * batch, upserts the rows through the bulk upsert in the worker's transaction, and
+ * settles them: the batch is removed (its data with it) and rows that failed keep only
+ * their error. A chunk that is run again finds no pending batch and does nothing.
  */
 export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandler {
   return {
-    async plan(_tx, operation, context) {
+    async plan(_tx, operation) {
+      // Chunks follow the batches the rows were stored in (one target per chunk).
       const params = operation.params as Partial<ImportParams> & { chunkSize?: number };
-      // The smaller of the import's chunk size (at most what one upsert transaction takes) and the worker's.
-      const size = Math.max(1, Math.min(params.chunkSize ?? DEFAULT_IMPORT_CHUNK, context.chunkSize));
+      const size = Math.max(1, params.chunkSize ?? DEFAULT_IMPORT_CHUNK);
       const rows = operation.selectorSize;
       const chunks: Array<{ rangeStart: number; rangeEnd: number }> = [];
       for (let start = 1; start <= rows; start += size) chunks.push({ rangeStart: start, rangeEnd: Math.min(rows, start + size - 1) });
@@ -28,17 +29,25 @@ export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandl
     async processChunk(tx, operation, chunk, context): Promise<CountsDelta> {
       const params = operation.params as unknown as ImportParams;
       const { accountId } = operation;
-      const pending = await tx.imports.pendingRows(accountId, operation.id, chunk.rangeStart, chunk.rangeEnd);
+      const batches = await tx.imports.pendingBatches(accountId, operation.id, chunk.rangeStart, chunk.rangeEnd);
       const errors: ImportRowError[] = [];
       const inputs: ContactInput[] = [];
       const seqs: number[] = [];
-      for (const { seq, value } of pending) {
-        const mapped = inputOfRow(value === null ? null : (JSON.parse(value) as unknown));
-        if ('problem' in mapped) errors.push({ row: seq, field: mapped.problem.field ?? 'row', code: 'VALIDATION_FAILED', message: mapped.problem.message });
-        else {
-          inputs.push(mapped.input);
-          seqs.push(seq);
-        }
+      let processed = 0;
+      for (const batch of batches) {
+        // A batch whose values were forgotten (a canceled import) has nothing left to import.
+        if (batch.rows === null) continue;
+        const rows = rowsOfBatch(batch.rows);
+        processed += rows.length;
+        rows.forEach((row, i) => {
+          const seq = batch.firstRow + i;
+          const mapped = inputOfRow(row);
+          if ('problem' in mapped) errors.push({ row: seq, field: mapped.problem.field ?? 'row', code: 'VALIDATION_FAILED', message: mapped.problem.message });
+          else {
+            inputs.push(mapped.input);
+            seqs.push(seq);
+          }
+        });
       }
       const results = await upsertContactsInTransaction(tx, deps.store.capabilities.maxBindParams, accountId, inputs, {
         source: params.source,
@@ -56,7 +65,14 @@ export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandl
       errors.sort((a, b) => a.row - b.row);
       await tx.imports.settleRows(accountId, operation.id, chunk.rangeStart, chunk.rangeEnd, errors);
       await tx.imports.addTallies(accountId, operation.id, { created, updated });
-      return { processed: pending.length, succeeded: created + updated, invalid: errors.length };
+      return { processed, succeeded: created + updated, invalid: errors.length };
     },
   };
+}
+
+/** The rows of a stored batch: row objects as given, or a CSV batch's records made rows. */
+function rowsOfBatch(json: string): unknown[] {
+  const parsed = JSON.parse(json) as unknown[] | { columns: Column[]; records: string[][] };
+  if (Array.isArray(parsed)) return parsed;
+  return parsed.records.map((record) => rowOfRecord(parsed.columns, record));
 }

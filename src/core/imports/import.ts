@@ -26,11 +26,18 @@ export interface ImportRowError {
   message: string;
 }
 
-/** One stored row waiting to be processed. */
-export interface PendingRow {
-  seq: number;
-  /** The row as JSON (personal data: cleared once processed). */
-  value: string | null;
+/**
+ * A chunk's rows as stored at creation: one target per chunk (a million single-row
+ * tuples and their index entries cost PostgreSQL a minute; a thousand batches, seconds).
+ */
+export interface RowBatch {
+  /** The row number of the batch's first row; the batch holds rows firstRow, firstRow + 1, … */
+  firstRow: number;
+  /**
+   * The rows as JSON (personal data: removed once processed): an array of row objects,
+   * or for a CSV `{"columns": [...], "records": [[cells], ...]}`, about the file's size.
+   */
+  rows: string;
 }
 
 /** What an import wrote, beyond the operation's own counts. */
@@ -44,15 +51,14 @@ export interface ImportTallies {
  * the account it is given.
  */
 export interface ImportsRepository {
-  /** Sets the number of rows once they are all stored. */
-  setRowCount(accountId: number, operationId: number, rows: number): Promise<void>;
-  /** Stores rows `firstSeq`, `firstSeq + 1`, … as pending targets of the operation. */
-  insertRows(accountId: number, operationId: number, firstSeq: number, values: readonly string[]): Promise<void>;
-  /** The pending rows with seq in [from, to], in order. */
-  pendingRows(accountId: number, operationId: number, from: number, to: number): Promise<PendingRow[]>;
+  /** Stores batches of rows as pending targets of the operation (seq = the batch's first row number). */
+  insertBatches(accountId: number, operationId: number, batches: readonly RowBatch[]): Promise<void>;
+  /** The pending batches whose first row is in [from, to], in order (values already forgotten read as null). */
+  pendingBatches(accountId: number, operationId: number, from: number, to: number): Promise<Array<{ firstRow: number; rows: string | null }>>;
   /**
-   * Settles the rows of [from, to]: the rows in `invalid` keep only their error (the value
-   * is cleared); every other pending row of the range is removed, its data with it.
+   * Settles the rows of [from, to]: the pending batches are removed, their data with them,
+   * and the rows in `invalid` are kept as targets of their own (seq = row number) holding
+   * only their error.
    */
   settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[]): Promise<void>;
   /** Adds to the operation's created and updated counters. */

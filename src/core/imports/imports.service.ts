@@ -8,7 +8,7 @@ import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_ROWS } from './import.js';
-import type { ImportParams, ImportRowError, ImportTallies } from './import.js';
+import type { ImportParams, ImportRowError, ImportTallies, RowBatch } from './import.js';
 import { readRows } from './import-source.js';
 import type { ImportSource } from './import-source.js';
 
@@ -38,8 +38,8 @@ export interface ImportView {
 }
 
 const LABEL_MAX = 64;
-/** Rows stored per insert while an import is created. */
-const STORE_BATCH = 5000;
+/** Chunks of rows stored per insert while an import is created. */
+const BATCHES_PER_INSERT = 10;
 
 /**
  * Bulk imports of contacts, run in the background as operations of kind
@@ -60,11 +60,16 @@ export class ImportsService {
   }
 
   /**
-   * Stores the rows of a JSON array or a CSV (parsed as it streams) and queues their
-   * import. A file that cannot be imported as a whole (not CSV, no column to match on,
-   * empty, too many rows, unknown list) is refused before or while it is read, inside
-   * the transaction that stores it: a refused import leaves nothing behind. Problems
-   * with single rows are reported per row once the import runs.
+   * Reads the rows of a JSON array or a CSV (parsed as it streams) into batches, one per
+   * chunk, then stores them and queues their import in one short transaction. A file that
+   * cannot be imported as a whole (not CSV, no column to match on, empty, too many rows,
+   * unknown list) is refused before anything is written. Problems with single rows are
+   * reported per row once the import runs.
+   *
+   * Reading comes first so that the write lock (SQLite has one) is held for the inserts
+   * only, not for the parsing of up to a million rows. The batches are compact (a CSV
+   * batch keeps its cells in arrays, under the header's columns), about the size of the
+   * file itself.
    */
   async create(actor: Actor, source: ImportSource, options: ImportOptions = {}): Promise<Operation> {
     const matchBy = options.matchBy ?? 'email';
@@ -74,7 +79,10 @@ export class ImportsService {
       throw invalid('label', `a label is 1 to ${LABEL_MAX} characters`);
     }
     const { accountId } = actor;
-    const now = this.deps.clock.now();
+    // An unknown list is refused before the file is read (and checked again when storing).
+    await checkListIds(this.deps.store, accountId, options.listIds);
+    const { batches, rows } = await this.readBatches(source, matchBy);
+
     const operationId = await this.deps.store.transaction(async (tx) => {
       const listIds = await checkListIds(tx, accountId, options.listIds);
       const params: ImportParams & { label?: string; chunkSize: number } = {
@@ -92,37 +100,51 @@ export class ImportsService {
         kind: IMPORT_KIND,
         action: IMPORT_ACTION,
         selectorKind: 'rows',
-        selectorSize: 0,
+        selectorSize: rows,
         params: params as unknown as Record<string, unknown>,
         dryRun: false,
         state: 'queued',
-        expected: 0,
+        expected: rows,
         processed: 0,
         invalid: 0,
         duplicates: 0,
         requestedByKeyId: actor.keyId,
         via: actor.via,
-        now,
+        now: this.deps.clock.now(),
       });
-      const { id } = operation;
-      let stored = 0;
-      let batch: string[] = [];
-      const flush = async () => {
-        await tx.imports.insertRows(accountId, id, stored + 1, batch);
-        stored += batch.length;
-        batch = [];
-      };
-      for await (const row of readRows(source, { requiredColumn: matchBy === 'email' ? 'email' : 'external_key', maxRows: this.maxRows })) {
-        batch.push(JSON.stringify(row) ?? 'null');
-        if (batch.length >= STORE_BATCH) await flush();
-      }
-      if (batch.length > 0) await flush();
-      await tx.imports.setRowCount(accountId, id, stored);
-      await auditOperation(this.deps, tx, { ...operation, selectorSize: stored, counts: { ...operation.counts, expected: stored } }, 'operation.created');
-      return id;
+      for (let i = 0; i < batches.length; i += BATCHES_PER_INSERT) await tx.imports.insertBatches(accountId, operation.id, batches.slice(i, i + BATCHES_PER_INSERT));
+      await auditOperation(this.deps, tx, operation, 'operation.created');
+      return operation.id;
     });
     this.deps.notifyWork();
     return this.operations.get(actor, operationId);
+  }
+
+  /** The source's rows in batches of `chunkSize`: JSON arrays of rows, or for a CSV, `{columns, records}`. */
+  private async readBatches(source: ImportSource, matchBy: MatchBy): Promise<{ batches: RowBatch[]; rows: number }> {
+    const batches: RowBatch[] = [];
+    let columns = '';
+    let rows = 0;
+    let pending: string[] = [];
+    const seal = () => {
+      const list = pending.join(',');
+      batches.push({ firstRow: rows - pending.length + 1, rows: source.format === 'csv' ? `{"columns":${columns},"records":[${list}]}` : `[${list}]` });
+      pending = [];
+    };
+    const reading = readRows(source, {
+      requiredColumn: matchBy === 'email' ? 'email' : 'external_key',
+      maxRows: this.maxRows,
+      onColumns: (found) => {
+        columns = JSON.stringify(found);
+      },
+    });
+    for await (const row of reading) {
+      pending.push(JSON.stringify(row) ?? 'null');
+      rows += 1;
+      if (pending.length >= this.chunkSize) seal();
+    }
+    if (pending.length > 0) seal();
+    return { batches, rows };
   }
 
   /** An import of the acting account, by id or uuid, with its created and updated counts. */

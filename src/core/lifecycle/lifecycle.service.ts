@@ -6,6 +6,12 @@ import { isId } from '../input.js';
 import { SCRUBBABLE_TABLES } from '../ports.js';
 import { applyAction, erasePurgeAt, placeholderEmail } from './apply-action.js';
 
+/**
+ * lethe_meta key holding the time from which a storage scrub is due that no operation
+ * records (a single-contact erase whose scrub could not run at once). The worker does it.
+ */
+export const SCRUB_DUE_KEY = 'scrub_due_at';
+
 /** Single-contact lifecycle changes done at once (bulk work goes through operations). */
 export class LifecycleService {
   constructor(private readonly deps: CoreDeps) {}
@@ -70,8 +76,9 @@ export class LifecycleService {
       try {
         await this.deps.store.scrubStorage(SCRUBBABLE_TABLES);
       } catch (error) {
-        // Readers still held old pages: the next operation's scrub (or the worker's) will do it.
+        // Readers still held old pages: the worker scrubs when it can (see SCRUB_DUE_KEY).
         if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
+        await this.deps.store.meta.set(SCRUB_DUE_KEY, String(this.deps.clock.now()));
       }
     }
     return contact;

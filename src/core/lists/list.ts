@@ -46,4 +46,34 @@ export interface ListsRepository {
   addMemberships(accountId: number, memberships: readonly Membership[], now: number): Promise<number>;
   /** Removes a list's memberships of these contacts; returns how many there were. */
   removeMemberships(accountId: number, listId: number, contactIds: readonly number[]): Promise<number>;
+  /** Lists of the account with these uuids, in id order. */
+  findByUuids(accountId: number, uuids: readonly string[]): Promise<List[]>;
+  /** Lists of the account with these ids, in id order. */
+  findByIds(accountId: number, ids: readonly number[]): Promise<List[]>;
+}
+
+/** One contact's place on one list. */
+export interface ListMembership {
+  listId: number;
+  contactId: number;
+  /** When the contact joined the list. */
+  createdAt: number;
+  /** Set when the contact unsubscribed from this list (it stays a member, unsubscribed). */
+  unsubscribedAt: number | null;
+}
+
+export const LIST_SORT_KEYS = ['id', 'name', 'createdAt'] as const;
+export type ListSortKey = (typeof LIST_SORT_KEYS)[number];
+
+/** Port, continued: per-list subscription state and offset paging (vendor dialects). */
+export interface ListsRepository {
+  /** The contact's memberships, in list id order. */
+  membershipsOf(accountId: number, contactId: number): Promise<ListMembership[]>;
+  /** Adds the membership or sets its unsubscribe time (null: subscribed). */
+  putMembership(accountId: number, membership: Membership, unsubscribedAt: number | null, now: number): Promise<void>;
+  /** A page of lists in the given order from `offset` (ties broken by id). */
+  listByOffset(accountId: number, query: { offset: number; limit: number; sort: { key: ListSortKey; descending: boolean } }): Promise<List[]>;
+  countLists(accountId: number): Promise<number>;
+  /** Per list: its active contacts that have not unsubscribed from it. */
+  subscriberCounts(accountId: number, listIds: readonly number[]): Promise<Map<number, number>>;
 }

@@ -3,7 +3,9 @@ import type { Actor, CoreDeps } from '../context.js';
 import { newUuid } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
-import { checkPageLimit, isId, pageOf, throwIfProblems } from '../input.js';
+import { checkPageLimit, isId, MAX_PAGE, pageOf, throwIfProblems } from '../input.js';
+import type { Operation } from '../operations/operation.js';
+import type { OperationsService } from '../operations/operations.service.js';
 import type { List, ListPatch } from './list.js';
 
 export const LIST_LIMITS = { name: 255, description: 1000, membersPerRequest: 10_000 } as const;
@@ -57,6 +59,22 @@ export class ListsService {
     return list;
   }
 
+  async getByUuid(actor: Actor, uuid: string): Promise<List> {
+    const [list] = await this.deps.store.lists.findByUuids(actor.accountId, [uuid]);
+    if (!list) throw notFound('list');
+    return list;
+  }
+
+  /** The account's lists with these uuids; those that match none are left out. */
+  async getManyByUuids(actor: Actor, uuids: readonly string[]): Promise<List[]> {
+    return uuids.length === 0 ? [] : this.deps.store.lists.findByUuids(actor.accountId, [...new Set(uuids)]);
+  }
+
+  /** The account's lists with these ids; those that match none are left out. */
+  async getMany(actor: Actor, ids: readonly number[]): Promise<List[]> {
+    return ids.length === 0 ? [] : this.deps.store.lists.findByIds(actor.accountId, [...new Set(ids)]);
+  }
+
   async list(actor: Actor, page: { afterId?: number; limit: number }): Promise<{ lists: List[]; nextAfterId: number | null }> {
     const limit = checkPageLimit(page.limit);
     const { items, nextAfterId } = pageOf(await this.deps.store.lists.list(actor.accountId, { ...page, limit: limit + 1 }), limit);
@@ -79,6 +97,26 @@ export class ListsService {
   async delete(actor: Actor, id: number): Promise<void> {
     const deleted = await this.deps.store.transaction((tx) => tx.lists.delete(actor.accountId, id));
     if (!deleted) throw notFound('list');
+  }
+
+  /**
+   * Deletes the list and, for good, the contacts on it (SendGrid's `delete_contacts`):
+   * the members are read now and a purge operation is queued for them, then the list
+   * goes. Returns the operation, or null when the list had no live members (no job).
+   */
+  async deleteWithContacts(actor: Actor, id: number, operations: Pick<OperationsService, 'create'>, options: { label?: string } = {}): Promise<Operation | null> {
+    await this.get(actor, id);
+    const contactIds: number[] = [];
+    let afterId: number | undefined;
+    for (;;) {
+      const page = await this.deps.store.contacts.list(actor.accountId, { status: 'active', listId: id, limit: MAX_PAGE, ...(afterId !== undefined ? { afterId } : {}) });
+      contactIds.push(...page.map((c) => c.id));
+      if (page.length < MAX_PAGE) break;
+      afterId = page[page.length - 1]?.id;
+    }
+    const operation = contactIds.length > 0 ? await operations.create(actor, { action: 'purge', selector: { kind: 'ids', values: contactIds }, ...(options.label ? { label: options.label } : {}) }) : null;
+    await this.delete(actor, id);
+    return operation;
   }
 
   /**

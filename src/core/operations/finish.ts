@@ -1,6 +1,8 @@
 import type { CoreDeps } from '../context.js';
 import type { Repositories } from '../ports.js';
-import type { Operation, OperationState } from './operation.js';
+import { DELETION_KIND, VALUE_SELECTOR_KINDS } from './operation.js';
+import type { Operation, OperationState, ValueSelectorKind } from './operation.js';
+import { targetHash } from './targets.js';
 import { auditOperation } from './audit-operation.js';
 
 /**
@@ -19,6 +21,7 @@ export async function finishOperation(
 ): Promise<Operation> {
   if (state !== 'completed') {
     await tx.operations.cancelPendingChunks(op.id);
+    if (op.kind === DELETION_KIND && (VALUE_SELECTOR_KINDS as readonly string[]).includes(op.selectorKind)) await hashUnreached(deps, tx, op);
     await tx.operations.forgetPendingValues(op.id);
   }
   await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub });
@@ -35,3 +38,16 @@ export async function finishOperation(
   }
   return ended;
 }
+
+/** Targets never reached keep, like the others, only their keyed hash (outcome stays pending). */
+async function hashUnreached(deps: CoreDeps, tx: Repositories, op: Operation): Promise<void> {
+  const rows = Number(op.params.targetRows ?? 0);
+  const kind = op.selectorKind as ValueSelectorKind;
+  for (let start = 1; start <= rows; start += HASH_PAGE) {
+    const pending = await tx.operations.pendingTargets(op.id, start, start + HASH_PAGE - 1);
+    const items = pending.flatMap((t) => (t.value === null ? [] : [{ seq: t.seq, valueHash: targetHash(deps.hasher, kind, t.value) }]));
+    await tx.operations.settleTargets(op.id, items, 'pending', 'not processed: the operation ended first');
+  }
+}
+
+const HASH_PAGE = 10_000;

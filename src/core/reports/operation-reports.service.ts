@@ -82,7 +82,8 @@ export class OperationReportsService {
   async analytics(actor: Actor, query: AnalyticsQuery): Promise<OperationAnalytics> {
     const interval = query.interval ?? 'day';
     const width = STATS_INTERVALS[interval];
-    const to = query.to ?? this.deps.clock.now();
+    // By default up to the end of the current bucket, so that what happened just now counts.
+    const to = query.to ?? (Math.floor(this.deps.clock.now() / width) + 1) * width;
     const from = query.from ?? to - DEFAULT_SPAN[interval];
     if (!Number.isFinite(from)) throw invalid('from', 'from must be an ISO 8601 date-time with a zone');
     if (!Number.isFinite(to)) throw invalid('to', 'to must be an ISO 8601 date-time with a zone');

@@ -11,7 +11,7 @@ import { parseIsoTime } from './wire.js';
 export const AnalyticsQuery = Type.Object(
   {
     from: Type.Optional(Type.String({ format: 'date-time', description: 'Start of the range (default: 24 hours or 30 days before to)' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'End of the range, exclusive (default: now)' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'End of the range, exclusive (default: the end of the current hour or day)' })),
     interval: Type.Optional(Type.Unsafe<StatsInterval>({ type: 'string', enum: ['hour', 'day'], default: 'day', description: `Bucket width; at most ${MAX_STATS_BUCKETS} buckets` })),
     kind: Type.Optional(Type.String({ maxLength: 64, description: '"operation" for deletion work, "import.contacts" for imports' })),
     action: Type.Optional(Type.String({ maxLength: 32 })),

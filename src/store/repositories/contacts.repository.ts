@@ -2,6 +2,8 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import type {
   Contact,
   ContactCountQuery,
+  ContactFilter,
+  ContactOffsetQuery,
   ContactQuery,
   ContactRecord,
   ContactsRepository,
@@ -15,6 +17,7 @@ import { chunked, inListSize, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { withDriverErrors } from '../errors.js';
 import type { ContactsTable, Database } from '../schema.js';
+import { contactsPage, filteredContacts } from './contacts-offset.query.js';
 
 type Row = Selectable<ContactsTable>;
 
@@ -251,5 +254,22 @@ export class KyselyContactsRepository implements ContactsRepository {
     if (query.status !== 'all') select = select.where('contacts.status', '=', query.status);
     const row = await select.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async listByOffset(accountId: number, query: ContactOffsetQuery): Promise<Contact[]> {
+    return this.withListIds(await contactsPage(this.db, accountId, query).execute());
+  }
+
+  async countMatching(accountId: number, filter: ContactFilter): Promise<number> {
+    const row = await filteredContacts(this.db, accountId, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async findByUuids(accountId: number, uuids: readonly string[]): Promise<Contact[]> {
+    const rows: Row[] = [];
+    for (const run of chunked(uuids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('uuid', 'in', run).orderBy('id').execute()));
+    }
+    return this.withListIds(rows);
   }
 }

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { ContactEvent, EventPosition, EventsRepository, EventType, NewEvent } from '../../core/events/event.js';
-import { chunked } from '../batching.js';
+import type { ActivitySummary, ContactEvent, EventPosition, EventsRepository, EventType, NewEvent } from '../../core/events/event.js';
+import { chunked, inListSize } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { eventIds } from '../event-ids.js';
 import type { Database, EventsTable } from '../schema.js';
@@ -86,5 +86,25 @@ export class KyselyEventsRepository implements EventsRepository {
     }
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
     return rows.map(toEvent);
+  }
+
+  async summaries(accountId: number, contactIds: readonly number[]): Promise<Map<number, ActivitySummary>> {
+    const out = new Map<number, ActivitySummary>();
+    for (const run of chunked(contactIds, inListSize(this.capabilities))) {
+      const rows = await this.db
+        .selectFrom('events')
+        .select((eb) => [
+          'contact_id',
+          eb.fn.sum<number | string>(eb.case().when('type', '=', 'delivered').then(1).else(0).end()).as('delivered'),
+          eb.fn.sum<number | string>(eb.case().when('type', '=', 'spam_report').then(1).else(0).end()).as('spam'),
+          eb.fn.max<number | string>('occurred_at').as('last'),
+        ])
+        .where('account_id', '=', accountId)
+        .where('contact_id', 'in', run)
+        .groupBy('contact_id')
+        .execute();
+      for (const row of rows) out.set(row.contact_id, { delivered: Number(row.delivered), spamReports: Number(row.spam), lastActivityAt: Number(row.last) });
+    }
+    return out;
   }
 }

@@ -1,19 +1,18 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { ImportRowError, ImportsRepository, ImportTallies, PendingRow } from '../../core/imports/import.js';
+import type { ImportRowError, ImportsRepository, ImportTallies, RowBatch } from '../../core/imports/import.js';
 import { chunked } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database } from '../schema.js';
 
-/** Rows per statement when rows are stored (bound as one value). */
-const ROWS_PER_STATEMENT = 10_000;
 /** Bound values per target row in a multi-row insert. */
 const TARGET_COLUMNS = 6;
 
 /**
- * The rows of imports live in `operation_targets`: `seq` is the row number, `value` the
- * row's JSON while it waits, and once processed a row is either gone (written) or kept
- * as `invalid` with its error in `detail` and no value.
+ * The rows of imports live in `operation_targets`: while they wait, one target per chunk
+ * (`seq` its first row number, `value` a JSON array of its rows); once processed, the
+ * batch is gone and each row that failed is a target of its own (`seq` its row number,
+ * outcome `invalid`, its error in `detail`, no value).
  */
 export class KyselyImportsRepository implements ImportsRepository {
   constructor(
@@ -25,30 +24,16 @@ export class KyselyImportsRepository implements ImportsRepository {
     return Math.floor((this.capabilities.maxBindParams - 10) / TARGET_COLUMNS);
   }
 
-  async setRowCount(accountId: number, operationId: number, rows: number): Promise<void> {
-    await this.db.updateTable('operations').set({ expected: rows, selector_size: rows }).where('account_id', '=', accountId).where('id', '=', operationId).execute();
+  async insertBatches(accountId: number, operationId: number, batches: readonly RowBatch[]): Promise<void> {
+    if (batches.length === 0) return;
+    await this.db
+      .insertInto('operation_targets')
+      .values(batches.map((b) => ({ operation_id: operationId, seq: b.firstRow, account_id: accountId, value: b.rows, outcome: 'pending', detail: null })))
+      .execute();
   }
 
-  /**
-   * A million rows must be stored in seconds: each run of rows travels as ONE bound value
-   * (an array on PostgreSQL, a JSON array on SQLite) that the database unpacks itself,
-   * instead of a statement with a placeholder per column per row.
-   */
-  async insertRows(accountId: number, operationId: number, firstSeq: number, values: readonly string[]): Promise<void> {
-    let offset = firstSeq - 1;
-    for (const run of chunked(values, ROWS_PER_STATEMENT)) {
-      const query = this.capabilities.arrayParams
-        ? sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
-              select ${operationId}, ${offset}::integer + ord::integer, ${accountId}, v, 'pending' from unnest(${run}::text[]) with ordinality as t(v, ord)`
-        : sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
-              select ${operationId}, ${offset + 1} + key, ${accountId}, value, 'pending' from json_each(${JSON.stringify(run)})`;
-      await query.execute(this.db);
-      offset += run.length;
-    }
-  }
-
-  async pendingRows(accountId: number, operationId: number, from: number, to: number): Promise<PendingRow[]> {
-    return this.db
+  async pendingBatches(accountId: number, operationId: number, from: number, to: number): Promise<Array<{ firstRow: number; rows: string | null }>> {
+    const found = await this.db
       .selectFrom('operation_targets')
       .select(['seq', 'value'])
       .where('account_id', '=', accountId)
@@ -58,6 +43,7 @@ export class KyselyImportsRepository implements ImportsRepository {
       .where('outcome', '=', 'pending')
       .orderBy('seq')
       .execute();
+    return found.map((row) => ({ firstRow: row.seq, rows: row.value }));
   }
 
   async settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[]): Promise<void> {

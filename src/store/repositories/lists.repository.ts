@@ -1,10 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { List, ListPatch, ListsRepository, Membership, NewList } from '../../core/lists/list.js';
+import type { List, ListMembership, ListPatch, ListSortKey, ListsRepository, Membership, NewList } from '../../core/lists/list.js';
 import type { LockOptions } from '../../core/locks.js';
 import { chunked, inListSize, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { withDriverErrors } from '../errors.js';
 import type { Database, ListsTable } from '../schema.js';
+import { countLists, listsPage, membershipsOf, putMembership, subscriberCounts } from './list-memberships.query.js';
 
 const toList = (row: Selectable<ListsTable>): List => ({
   id: row.id,
@@ -112,5 +113,41 @@ export class KyselyListsRepository implements ListsRepository {
       removed += Number(result.numDeletedRows);
     }
     return removed;
+  }
+
+  membershipsOf(accountId: number, contactId: number): Promise<ListMembership[]> {
+    return membershipsOf(this.db, accountId, contactId);
+  }
+
+  putMembership(accountId: number, membership: Membership, unsubscribedAt: number | null, now: number): Promise<void> {
+    return putMembership(this.db, accountId, membership, unsubscribedAt, now);
+  }
+
+  async listByOffset(accountId: number, query: { offset: number; limit: number; sort: { key: ListSortKey; descending: boolean } }): Promise<List[]> {
+    return (await listsPage(this.db, accountId, query).execute()).map(toList);
+  }
+
+  countLists(accountId: number): Promise<number> {
+    return countLists(this.db, accountId);
+  }
+
+  subscriberCounts(accountId: number, listIds: readonly number[]): Promise<Map<number, number>> {
+    return subscriberCounts(this.db, accountId, listIds);
+  }
+
+  async findByUuids(accountId: number, uuids: readonly string[]): Promise<List[]> {
+    const rows: Array<Selectable<ListsTable>> = [];
+    for (const run of chunked(uuids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('uuid', 'in', run).orderBy('id').execute()));
+    }
+    return rows.map(toList);
+  }
+
+  async findByIds(accountId: number, ids: readonly number[]): Promise<List[]> {
+    const rows: Array<Selectable<ListsTable>> = [];
+    for (const run of chunked(ids, inListSize(this.capabilities))) {
+      rows.push(...(await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('id', 'in', run).orderBy('id').execute()));
+    }
+    return rows.map(toList);
   }
 }

@@ -14,4 +14,12 @@ export class KyselyMetaRepository implements MetaRepository {
     await this.db.insertInto('lethe_meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
     return (await this.get(key)) ?? value;
   }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.db.insertInto('lethe_meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.db.deleteFrom('lethe_meta').where('key', '=', key).execute();
+  }
 }

@@ -270,8 +270,10 @@ export class KyselyOperationsRepository implements OperationsRepository {
       .where('operation_id', 'in', (eb) =>
         eb.selectFrom('operations').select('id').where('state', '=', 'processing').where('run_after', '<=', now).where('cancel_requested_at', 'is', null),
       )
-      .orderBy('operation_id')
+      // Lowest chunk number first, across operations: a small request queued behind a
+      // million-contact one gets its first chunk next instead of waiting for the end.
       .orderBy('chunk_no')
+      .orderBy('operation_id')
       .limit(1);
     if (this.capabilities.skipLocked) query = query.forUpdate().skipLocked();
     const row = await query.executeTakeFirst();

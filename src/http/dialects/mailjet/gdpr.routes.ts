@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Core } from '../../../core/core.js';
+import { notFound } from '../../../core/errors.js';
+import { VISIBLE } from './contacts.routes.js';
+import { mailjetErrors } from './errors.js';
+
+const tags = ['Mailjet'];
+const security = [{ basic: [] }];
+
+const IdParam = Type.Object({ id: Type.String({ maxLength: 20, description: 'The contact\'s integer ID' }) });
+
+/**
+ * Mailjet's v4 GDPR delete: the contact is anonymized at once and purged after the
+ * account's retention. The engine decides and does it; this only translates.
+ */
+export async function gdprRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  const erase = async (request: { actor: Parameters<Core['lifecycle']['eraseContact']>[0]; params: { id: string } }) => {
+    const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : 0;
+    // Mailjet clients only ever see active contacts and anonymized ones.
+    const contact = await core.contacts.get(request.actor, id);
+    if (!VISIBLE.includes(contact.status)) throw notFound('contact');
+    await core.lifecycle.eraseContact(request.actor, contact.id);
+  };
+
+  const schema = (summary: string) => ({ tags, security, summary, params: IdParam, response: { 200: Type.Unsafe<undefined>({ description: 'Deleted: no body' }), ...mailjetErrors } });
+
+  app.delete('/contacts/:id', {
+    config: { scope: 'erase' },
+    schema: schema('Mailjet v4 GDPR delete (200, no body): anonymize the contact now (Email \\x<40 hex>@domain.invalid, Name "Anonymized"), purge it after retention; irreversible'),
+  }, async (request, reply) => {
+    await erase(request);
+    return reply.status(200).send(undefined);
+  });
+
+  // The path Mailjet's own Node client builds for a v4 call (`/v4/REST/contacts/{ID}`).
+  app.delete('/REST/contacts/:id', {
+    config: { scope: 'erase' },
+    schema: schema('Mailjet v4 GDPR delete, at the path node-mailjet builds (same as DELETE /v4/contacts/{ID})'),
+  }, async (request, reply) => {
+    await erase(request);
+    return reply.status(200).send(undefined);
+  });
+}

@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Core } from '../../../core/core.js';
+import { normalizeEmail } from '../../../core/crypto.js';
+import { isValidEmail } from '../../../core/email.js';
+import { AppError, invalid, notFound } from '../../../core/errors.js';
+import { ContactDetails } from './contacts.wire.js';
+import { IMPORT_KIND } from '../../../core/imports/import.js';
+import { ContactJob, presentContactJob } from './jobs.wire.js';
+import { baseUrlOf, commaList, isLive, isUuid, presentContacts } from './present.js';
+import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
+
+/** SendGrid's caps: contacts per batch read, addresses per email search. */
+const MAX_BATCH_IDS = 100;
+const MAX_SEARCH_EMAILS = 100;
+
+const CommaList = Type.Optional(Type.Array(Type.String(), { description: 'A comma-separated list (commas may be sent unencoded)' }));
+
+export async function contactsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/marketing/contacts/count', {
+    config: { sendgrid: { scopes: ['read'] } },
+    schema: {
+      tags,
+      summary: 'SendGrid: how many contacts the account has',
+      response: { 200: Type.Object({ contact_count: Type.Integer(), billable_count: Type.Integer() }), ...errorResponses },
+    },
+  }, async (request) => {
+    const count = await core.contacts.count(request.actor, { status: 'active' });
+    return { contact_count: count, billable_count: count };
+  });
+
+  app.get('/marketing/contacts/imports/:id', {
+    config: { sendgrid: { scopes: ['read'] } },
+    schema: {
+      tags,
+      summary: 'SendGrid: the status of an upsert or delete job (pending, completed, errored, failed) and its counts',
+      params: UuidParam,
+      response: { 200: ContactJob, ...errorResponses },
+    },
+  }, async (request) => {
+    if (!isUuid(request.params.id)) throw notFound('job');
+    const operation = await core.operations.get(request.actor, request.params.id);
+    if (operation.kind === IMPORT_KIND) {
+      const { created, updated } = await core.imports.get(request.actor, operation.id);
+      return presentContactJob(operation, { created, updated }, baseUrlOf(request));
+    }
+    if (operation.action !== 'purge') throw notFound('job');
+    return presentContactJob(operation);
+  });
+
+  app.get('/marketing/contacts/:id', {
+    config: { sendgrid: { scopes: ['read'] } },
+    schema: { tags, summary: 'SendGrid: a contact by its id (404 once deleted)', params: UuidParam, response: { 200: ContactDetails, ...errorResponses } },
+  }, async (request) => {
+    const [contact] = await core.contacts.getManyByUuids(request.actor, [request.params.id]);
+    if (!contact || !isLive(contact)) throw notFound('contact');
+    const [shown] = await presentContacts(core, request.actor, request, [contact]);
+    return shown;
+  });
+
+  app.post('/marketing/contacts/batch', {
+    config: { sendgrid: { scopes: ['read'] } },
+    schema: {
+      tags,
+      summary: `SendGrid: up to ${MAX_BATCH_IDS} contacts by id (ids that match none are left out)`,
+      body: Type.Object({ ids: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: MAX_BATCH_IDS }) }),
+      response: { 200: Type.Object({ result: Type.Array(ContactDetails) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const contacts = (await core.contacts.getManyByUuids(request.actor, request.body.ids)).filter(isLive);
+    return { result: await presentContacts(core, request.actor, request, contacts) };
+  });
+
+  app.post('/marketing/contacts/search/emails', {
+    config: { sendgrid: { scopes: ['read'] } },
+    schema: {
+      tags,
+      summary: `SendGrid: contacts by email, up to ${MAX_SEARCH_EMAILS} addresses; 404 when none matches`,
+      body: Type.Object({ emails: Type.Array(Type.String({ maxLength: 254 }), { minItems: 1, maxItems: MAX_SEARCH_EMAILS }) }),
+      response: {
+        200: Type.Object({
+          result: Type.Record(Type.String(), Type.Object({ contact: Type.Optional(ContactDetails), error: Type.Optional(Type.String()) })),
+        }),
+        ...errorResponses,
+      },
+    },
+  }, async (request) => {
+    const { emails } = request.body;
+    const bad = emails.filter((email) => !isValidEmail(email));
+    if (bad.length > 0) {
+      // SendGrid names each bad address in its answer (the caller sent them; nothing is logged).
+      throw new AppError('VALIDATION_FAILED', 'invalid email addresses', { details: bad.map((email) => ({ field: 'emails', message: `email ${email} is not valid` })) });
+    }
+    const { contacts } = await core.contacts.lookupByEmails(request.actor, emails);
+    const live = contacts.filter(isLive);
+    if (live.length === 0) throw notFound('contacts');
+    const shown = await presentContacts(core, request.actor, request, live);
+    const byEmail = new Map(live.map((c, i) => [normalizeEmail(c.email ?? ''), shown[i]]));
+    const result: Record<string, { contact?: (typeof shown)[number]; error?: string }> = {};
+    for (const email of emails) {
+      const contact = byEmail.get(normalizeEmail(email));
+      result[email] = contact ? { contact } : { error: 'contact not found' };
+    }
+    return { result };
+  });
+
+  app.delete('/marketing/contacts', {
+    config: { sendgrid: { scopes: ['erase'] } },
+    schema: {
+      tags,
+      summary: 'SendGrid: delete contacts for good (`ids=a,b,c`, or `delete_all_contacts=true`; exactly one) as a job; afterwards they are 404',
+      querystring: Type.Object({
+        ids: CommaList,
+        'ids[]': CommaList,
+        delete_all_contacts: Type.Optional(Type.String({ description: 'Must be "true" to delete all contacts' })),
+      }),
+      response: { 202: JobId, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const ids = [...commaList(request.query.ids), ...commaList(request.query['ids[]'])];
+    const givenIds = request.query.ids !== undefined || request.query['ids[]'] !== undefined;
+    const all = request.query.delete_all_contacts;
+    if (givenIds === (all !== undefined)) throw invalid('ids', "either 'ids' OR 'delete_all_contacts' should be supplied as query param");
+    if (all !== undefined && all !== 'true') throw invalid('delete_all_contacts', "delete_all_contacts must be 'true' to delete all contacts");
+    if (givenIds && ids.length === 0) throw invalid('ids', 'ids must name at least one contact');
+    const operation = await core.operations.create(request.actor, {
+      action: 'purge',
+      selector: all !== undefined ? { kind: 'all' } : { kind: 'uuids', values: ids },
+      label: all !== undefined ? 'sendgrid.delete_all_contacts' : 'sendgrid.delete_contacts',
+    });
+    return reply.status(202).send({ job_id: operation.uuid });
+  });
+}

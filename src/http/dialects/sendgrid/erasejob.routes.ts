@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Core } from '../../../core/core.js';
+import { isValidEmail } from '../../../core/email.js';
+import { AppError, notFound } from '../../../core/errors.js';
+import { EraseJob, presentEraseJob } from './jobs.wire.js';
+import { isUuid } from './present.js';
+import { ErrorRef, errorResponses, JobId, tags } from './schemas.js';
+
+/** SendGrid's erase job takes 1 to 5,000 addresses and at most 256 KB, whichever comes first. */
+export const ERASEJOB_MAX_ADDRESSES = 5000;
+export const ERASEJOB_MAX_BYTES = 256 * 1024;
+
+export async function eraseJobRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/recipients/erasejob', {
+    config: { sendgrid: { scopes: ['erase'], limit: 'erasejob' } },
+    bodyLimit: ERASEJOB_MAX_BYTES,
+    schema: {
+      tags,
+      summary: `SendGrid: erase the personal data and message history of the contacts with these addresses (1 to ${ERASEJOB_MAX_ADDRESSES}, at most 256 KB), in the calling account only (or the on-behalf-of sub-account); rate-limited per account`,
+      body: Type.Object({
+        email_addresses: Type.Array(Type.String(), { minItems: 1, maxItems: ERASEJOB_MAX_ADDRESSES }),
+      }),
+      response: { 202: JobId, ...errorResponses, 413: ErrorRef },
+    },
+  }, async (request, reply) => {
+    const addresses = [...new Set(request.body.email_addresses.map((a) => a.trim()))];
+    const bad = addresses.filter((address) => !isValidEmail(address));
+    if (bad.length > 0) {
+      // SendGrid names each bad address in its answer; the caller sent them, nothing is logged or queued.
+      throw new AppError('VALIDATION_FAILED', 'invalid email addresses', {
+        details: bad.map((address) => ({ field: 'email_addresses', message: `Email_address ${address} is not valid` })),
+      });
+    }
+    // The engine deduplicates addresses as Lethe compares them (case-insensitively).
+    const operation = await core.operations.create(request.actor, { action: 'erase', selector: { kind: 'emails', values: addresses }, label: 'sendgrid.erasejob' });
+    return reply.status(202).send({ job_id: operation.uuid });
+  });
+
+  app.get('/recipients/erasejob/:job_id', {
+    config: { sendgrid: { scopes: ['read'] } },
+    schema: {
+      tags,
+      summary: 'Lethe extension to SendGrid (SendGrid documents no status endpoint): the status and counts of an erase job; needs recipients.erasejob.read',
+      params: Type.Object({ job_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+      response: { 200: EraseJob, ...errorResponses },
+    },
+  }, async (request) => {
+    if (!isUuid(request.params.job_id)) throw notFound('erase job');
+    const operation = await core.operations.get(request.actor, request.params.job_id);
+    if (operation.action !== 'erase') throw notFound('erase job');
+    return presentEraseJob(operation);
+  });
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Core } from '../../../core/core.js';
+import { AppError } from '../../../core/errors.js';
+import type { ErrorDetail } from '../../../core/errors.js';
+import { ContactRequest, importRowOf } from './contacts.wire.js';
+import type { SendGridContactRequest } from './contacts.wire.js';
+import { ErrorRef, errorResponses, JobId, tags } from './schemas.js';
+
+/** SendGrid's caps on one upsert: 30,000 contacts or 6 MB. */
+export const UPSERT_MAX_CONTACTS = 30_000;
+export const UPSERT_MAX_BYTES = 6 * 1024 * 1024;
+
+const IDENTIFIERS = ['email', 'phone_number_id', 'external_id', 'anonymous_id'] as const;
+
+export async function upsertRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.put('/marketing/contacts', {
+    config: { sendgrid: { scopes: ['write'] } },
+    bodyLimit: UPSERT_MAX_BYTES,
+    schema: {
+      tags,
+      summary: `SendGrid: create or update up to ${UPSERT_MAX_CONTACTS} contacts (6 MB), matched by email, as a job; poll GET /v3/marketing/contacts/imports/{id}`,
+      body: Type.Object({
+        list_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Uuids of lists every contact joins' })),
+        contacts: Type.Array(ContactRequest, { minItems: 1, maxItems: UPSERT_MAX_CONTACTS }),
+      }),
+      response: { 202: JobId, ...errorResponses, 413: ErrorRef },
+    },
+  }, async (request, reply) => {
+    const contacts = request.body.contacts as SendGridContactRequest[];
+    // SendGrid refuses the request when a contact has no identifier at all.
+    const missing: ErrorDetail[] = contacts.flatMap((contact, index) =>
+      IDENTIFIERS.some((name) => typeof contact[name] === 'string' && contact[name] !== '')
+        ? []
+        : [{ field: `contacts[${index}]`, message: `contacts[${index}] needs one of ${IDENTIFIERS.join(', ')}` }],
+    );
+    if (missing.length > 0) throw new AppError('VALIDATION_FAILED', missing[0]?.message ?? 'invalid contacts', { details: missing });
+
+    const uuids = request.body.list_ids ?? [];
+    const lists = await core.lists.getManyByUuids(request.actor, uuids);
+    const unknown = uuids.filter((uuid) => !lists.some((l) => l.uuid === uuid));
+    if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', 'list_ids names lists that do not exist', { details: unknown.map(() => ({ field: 'list_ids', message: 'list_ids names a list that does not exist' })) });
+
+    // Matched by email; by external_id only when no contact of the request has an email.
+    const matchBy = contacts.some((c) => c.email !== undefined) ? 'email' : 'externalKey';
+    const operation = await core.imports.create(
+      request.actor,
+      { format: 'json', rows: contacts.map(importRowOf) },
+      { matchBy, listIds: lists.map((l) => l.id), label: 'sendgrid.upsert', source: 'sendgrid' },
+    );
+    return reply.status(202).send({ job_id: operation.uuid });
+  });
+}
