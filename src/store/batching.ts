@@ -1,4 +1,5 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { sql } from 'kysely';
+import type { RawBuilder, SelectQueryBuilder } from 'kysely';
 import type { LockOptions } from '../core/locks.js';
 import type { Capabilities } from './database.js';
 
@@ -23,3 +24,13 @@ export function withLock<Q extends SelectQueryBuilder<any, any, any>>(query: Q, 
   if (!options?.lock || capabilities.singleWriter) return query;
   return (options.lock === 'update' ? query.forUpdate() : query.forShare()) as Q;
 }
+
+/**
+ * The account filter of a statement that names its rows by key (contact ids): `+account_id`.
+ * It still filters by account (tenant isolation) but cannot pick an index. Without
+ * statistics, SQLite takes an equality on an index's first column for a selective one, so
+ * `account_id = ? AND contact_id IN (…2,000 ids)` walked every event of the account through
+ * (account_id, occurred_at) — per chunk, quadratic over a bulk erase — instead of the
+ * 2,000 ranges of the primary key. PostgreSQL plans the unary plus the same as the column.
+ */
+export const accountOfKeyedRows = (column: 'account_id' | 'contacts.account_id' = 'account_id'): RawBuilder<number> => sql<number>`+${sql.ref(column)}`;

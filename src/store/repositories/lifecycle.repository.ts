@@ -3,7 +3,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { ContactStatus } from '../../core/contacts/contact.js';
 import type { ContactFilter, ErasedContact, IdentityColumn, LifecycleContact, LifecycleRepository } from '../../core/lifecycle/lifecycle.js';
 import type { LockOptions } from '../../core/locks.js';
-import { chunked, inListSize, withLock } from '../batching.js';
+import { accountOfKeyedRows, chunked, inListSize, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database } from '../schema.js';
 
@@ -43,7 +43,7 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
       const query = this.db
         .selectFrom('contacts')
         .select(COLUMNS)
-        .where('account_id', '=', accountId)
+        .where(column === 'id' ? accountOfKeyedRows() : 'account_id', '=', accountId)
         .where(column, 'in', run as never[])
         .orderBy('id');
       for (const row of await withLock(query, this.capabilities, options).execute()) found.push(toContact(row));
@@ -89,11 +89,11 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
       await this.db
         .updateTable('contacts')
         .set({ status: 'deleted', deleted_at: now, purge_at: purgeAt, updated_at: now })
-        .where('account_id', '=', accountId)
+        .where(accountOfKeyedRows(), '=', accountId)
         .where('id', 'in', run)
         .where('status', '=', 'active')
         .execute();
-      await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', run).execute();
+      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', run).execute();
     }
   }
 
@@ -102,7 +102,7 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
       await this.db
         .updateTable('contacts')
         .set({ status: 'active', deleted_at: null, purge_at: null, updated_at: now })
-        .where('account_id', '=', accountId)
+        .where(accountOfKeyedRows(), '=', accountId)
         .where('id', 'in', run)
         .where('status', '=', 'deleted')
         .execute();
@@ -162,17 +162,17 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
           purge_at: purgeAt,
           updated_at: now,
         })
-        .where('contacts.account_id', '=', accountId)
+        .where(accountOfKeyedRows('contacts.account_id'), '=', accountId)
         .whereRef('contacts.id', '=', sql.ref('v.column1') as never)
         .where('contacts.status', '<>', 'erased')
         .execute();
-      await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', ids).execute();
+      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', ids).execute();
       // Events stay (their type, message id and time feed the account's statistics until
       // purge) but lose every personal column. Keyed (contact_id, id): one clustered range per contact.
       await this.db
         .updateTable('events')
         .set({ subject: null, categories: null, ip: null, user_agent: null, url: null })
-        .where('account_id', '=', accountId)
+        .where(accountOfKeyedRows(), '=', accountId)
         .where('contact_id', 'in', ids)
         .execute();
     }
@@ -180,9 +180,9 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
 
   async purge(accountId: number, ids: readonly number[]): Promise<void> {
     for (const run of chunked(ids, inListSize(this.capabilities))) {
-      await this.db.deleteFrom('events').where('account_id', '=', accountId).where('contact_id', 'in', run).execute();
-      await this.db.deleteFrom('list_memberships').where('account_id', '=', accountId).where('contact_id', 'in', run).execute();
-      await this.db.deleteFrom('contacts').where('account_id', '=', accountId).where('id', 'in', run).execute();
+      await this.db.deleteFrom('events').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', run).execute();
+      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', run).execute();
+      await this.db.deleteFrom('contacts').where(accountOfKeyedRows(), '=', accountId).where('id', 'in', run).execute();
     }
   }
 
