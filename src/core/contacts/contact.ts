@@ -195,3 +195,20 @@ export interface ContactsRepository {
   /** How many contacts match a filter. */
   countMatching(accountId: number, filter: ContactFilter): Promise<number>;
 }
+
+/** Text fields of a contact as the API and imports name them, and the input key each sets. */
+export const CONTACT_TEXT_FIELDS = {
+  email: 'email',
+  external_key: 'externalKey',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  phone: 'phone',
+  opt_in_status: 'optInStatus',
+  opt_in_source: 'optInSource',
+  opt_in_ip: 'optInIp',
+  unsubscribe_source: 'unsubscribeSource',
+  unsubscribe_reason: 'unsubscribeReason',
+} as const satisfies Record<string, keyof ContactInput>;
+
+/** Time fields of a contact as the API and imports name them, and the input key each sets. */
+export const CONTACT_TIME_FIELDS = { opt_in_at: 'optInAt', unsubscribed_at: 'unsubscribedAt' } as const satisfies Record<string, keyof ContactInput>;

@@ -1,3 +1,4 @@
+import { CONTACT_TEXT_FIELDS as TEXT_FIELDS, CONTACT_TIME_FIELDS as TIME_FIELDS } from '../contacts/contact.js';
 import type { ContactInput, CustomFieldValue } from '../contacts/contact.js';
 import type { ErrorDetail } from '../errors.js';
 
@@ -12,21 +13,6 @@ import type { ErrorDetail } from '../errors.js';
  */
 export type ImportRow = Record<string, unknown>;
 
-/** Text fields of a row and the contact input key each sets. */
-const TEXT_FIELDS = {
-  email: 'email',
-  external_key: 'externalKey',
-  first_name: 'firstName',
-  last_name: 'lastName',
-  phone: 'phone',
-  opt_in_status: 'optInStatus',
-  opt_in_source: 'optInSource',
-  opt_in_ip: 'optInIp',
-  unsubscribe_source: 'unsubscribeSource',
-  unsubscribe_reason: 'unsubscribeReason',
-} as const satisfies Record<string, keyof ContactInput>;
-
-const TIME_FIELDS = { opt_in_at: 'optInAt', unsubscribed_at: 'unsubscribedAt' } as const satisfies Record<string, keyof ContactInput>;
 
 /** Every column a CSV header may name, besides `custom.<name>` and `attributes.<name>`. */
 export const IMPORT_FIELDS: readonly string[] = [...Object.keys(TEXT_FIELDS), ...Object.keys(TIME_FIELDS), 'excluded_from_campaigns'];

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { toIso } from '../../core/clock.js';
-import { CONTACT_STATUSES } from '../../core/contacts/contact.js';
+import { CONTACT_STATUSES, CONTACT_TEXT_FIELDS } from '../../core/contacts/contact.js';
 import type { Contact, ContactInput, ContactStatus, CustomFieldValue } from '../../core/contacts/contact.js';
 import { CONTACT_LIMITS } from '../../core/contacts/contact-input.js';
 import { MAX_LISTS_PER_WRITE } from '../../core/contacts/contact-rules.js';
@@ -100,18 +100,7 @@ export const PatchContactBody = Type.Object(fields, { additionalProperties: fals
 
 export type ContactBody = Static<typeof PatchContactBody>;
 
-const TEXT_KEYS = {
-  external_key: 'externalKey',
-  email: 'email',
-  first_name: 'firstName',
-  last_name: 'lastName',
-  phone: 'phone',
-  opt_in_status: 'optInStatus',
-  opt_in_source: 'optInSource',
-  opt_in_ip: 'optInIp',
-  unsubscribe_source: 'unsubscribeSource',
-  unsubscribe_reason: 'unsubscribeReason',
-} as const;
+const TEXT_KEYS = CONTACT_TEXT_FIELDS;
 
 const time = (value: string | null): number | null => (value === null ? null : parseIsoTime(value));
 

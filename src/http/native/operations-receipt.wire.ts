@@ -4,7 +4,7 @@ import { toIso } from '../../core/clock.js';
 import type { Operation } from '../../core/operations/operation.js';
 import type { OperationReceipt, ReceiptAnchor } from '../../core/reports/operation-reports.service.js';
 import { IsoTime } from './schemas.js';
-import { CountsSchema, StateSchema } from './operations.wire.js';
+import { CountsSchema, countsToWire, StateSchema } from './operations.wire.js';
 import { Nullable } from './wire.js';
 
 /**
@@ -71,16 +71,7 @@ const presentOperation = (op: Operation): Static<typeof ReceiptOperation> => ({
   dry_run: op.dryRun,
   state: op.state,
   selector: { kind: op.selectorKind, size: op.selectorSize },
-  counts: {
-    expected: op.counts.expected,
-    processed: op.counts.processed,
-    succeeded: op.counts.succeeded,
-    not_found: op.counts.notFound,
-    invalid: op.counts.invalid,
-    failed: op.counts.failed,
-    skipped: op.counts.skipped,
-    duplicates: op.counts.duplicates,
-  },
+  counts: countsToWire(op.counts),
   created_at: toIso(op.createdAt),
   started_at: toIso(op.startedAt),
   finished_at: toIso(op.finishedAt),

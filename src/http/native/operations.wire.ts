@@ -133,7 +133,6 @@ export const progressOf = (op: Pick<Operation, 'counts' | 'state'>): number => {
 };
 
 function presentFields(op: Operation): Static<typeof ChildSchema> {
-  const c = op.counts;
   return {
     id: op.id,
     uuid: op.uuid,
@@ -145,16 +144,7 @@ function presentFields(op: Operation): Static<typeof ChildSchema> {
     selector: { kind: op.selectorKind, size: op.selectorSize },
     dry_run: op.dryRun,
     state: op.state,
-    counts: {
-      expected: c.expected,
-      processed: c.processed,
-      succeeded: c.succeeded,
-      not_found: c.notFound,
-      invalid: c.invalid,
-      failed: c.failed,
-      skipped: c.skipped,
-      duplicates: c.duplicates,
-    },
+    counts: countsToWire(op.counts),
     progress: progressOf(op),
     created_at: toIso(op.createdAt),
     started_at: toIso(op.startedAt),
@@ -189,4 +179,16 @@ export const presentTarget = (t: OperationTarget): Static<typeof TargetSchema> =
   contact_id: t.contactId,
   outcome: t.outcome,
   detail: t.detail,
+});
+
+/** An operation's counts as the API shows them (also in its receipt). */
+export const countsToWire = (c: Operation['counts']) => ({
+  expected: c.expected,
+  processed: c.processed,
+  succeeded: c.succeeded,
+  not_found: c.notFound,
+  invalid: c.invalid,
+  failed: c.failed,
+  skipped: c.skipped,
+  duplicates: c.duplicates,
 });
