@@ -26,6 +26,12 @@ export interface Capabilities {
    * bulk values travel as one JSON text parameter read with `json_each` (SQLite).
    */
   arrayParams: boolean;
+  /**
+   * The planner keeps table statistics (PostgreSQL, kept by autovacuum): it weighs an
+   * index by how selective it is. Without them (SQLite, never ANALYZEd here), it goes by
+   * the shape of the statement.
+   */
+  plannerStatistics: boolean;
 }
 
 export interface DatabaseHandle {
@@ -53,16 +59,20 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.te
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   if (isPostgresUrl(options.url)) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    // A worker stuck mid-transaction must not hold its locks forever.
     pool.on('connect', (client) => {
-      client.query("set idle_in_transaction_session_timeout = '60s'").catch(() => undefined);
+      // A worker stuck mid-transaction must not hold its locks forever. And Lethe's
+      // statements name their rows by key, a chunk at a time: with the default cost of a
+      // random page (4, a spinning disk's), PostgreSQL preferred a sequential scan of every
+      // contact to 2,000 index probes, and hash-joined whole tables inside each chunk of a
+      // bulk erase. 1.1 is the usual setting for SSDs and data held in memory.
+      client.query("set idle_in_transaction_session_timeout = '60s'; set random_page_cost = 1.1").catch(() => undefined);
     });
     // Errors of idle clients (server restart) must not crash the process; the next query reports them.
     pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
-      capabilities: { engine: 'postgres', skipLocked: true, maxBindParams: 65_000, singleWriter: false, arrayParams: true },
+      capabilities: { engine: 'postgres', skipLocked: true, maxBindParams: 65_000, singleWriter: false, arrayParams: true, plannerStatistics: true },
       close: () => db.destroy(),
     };
   }
@@ -80,7 +90,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
-    capabilities: { engine: 'sqlite', skipLocked: false, maxBindParams: 32_000, singleWriter: true, arrayParams: false },
+    capabilities: { engine: 'sqlite', skipLocked: false, maxBindParams: 32_000, singleWriter: true, arrayParams: false, plannerStatistics: false },
     sqlitePath: path,
     sqlite,
     close: () => db.destroy(),

@@ -3,7 +3,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { ContactStatus } from '../../core/contacts/contact.js';
 import type { ContactFilter, ErasedContact, IdentityColumn, LifecycleContact, LifecycleRepository } from '../../core/lifecycle/lifecycle.js';
 import type { LockOptions } from '../../core/locks.js';
-import { accountOfKeyedRows, chunked, inListSize, withLock } from '../batching.js';
+import { accountOfKeyedRows, chunked, inValues, valuesRunSize, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database } from '../schema.js';
 
@@ -38,13 +38,13 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
 
   async findBy(accountId: number, column: IdentityColumn, values: readonly (string | number)[], options?: LockOptions): Promise<LifecycleContact[]> {
     const found: LifecycleContact[] = [];
-    for (const run of chunked(values, inListSize(this.capabilities))) {
+    for (const run of chunked(values, valuesRunSize(this.capabilities))) {
       // In id order, so that concurrent writers lock rows in one order and do not deadlock.
       const query = this.db
         .selectFrom('contacts')
         .select(COLUMNS)
-        .where(column === 'id' ? accountOfKeyedRows() : 'account_id', '=', accountId)
-        .where(column, 'in', run as never[])
+        .where(column === 'id' ? accountOfKeyedRows(this.capabilities) : 'account_id', '=', accountId)
+        .where(inValues(column, run, column === 'id' ? 'bigint' : 'text', this.capabilities))
         .orderBy('id');
       for (const row of await withLock(query, this.capabilities, options).execute()) found.push(toContact(row));
     }
@@ -85,25 +85,29 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   async softDelete(accountId: number, ids: readonly number[], now: number, purgeAt: number | null): Promise<void> {
-    for (const run of chunked(ids, inListSize(this.capabilities))) {
+    for (const run of chunked(ids, valuesRunSize(this.capabilities))) {
       await this.db
         .updateTable('contacts')
         .set({ status: 'deleted', deleted_at: now, purge_at: purgeAt, updated_at: now })
-        .where(accountOfKeyedRows(), '=', accountId)
-        .where('id', 'in', run)
+        .where(accountOfKeyedRows(this.capabilities), '=', accountId)
+        .where(this.ids('id', run))
         .where('status', '=', 'active')
         .execute();
-      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', run).execute();
+      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
     }
   }
 
+  private ids(column: 'id' | 'contact_id', run: readonly number[]) {
+    return inValues(column, run, 'bigint', this.capabilities);
+  }
+
   async restore(accountId: number, ids: readonly number[], now: number, listIds: readonly number[]): Promise<void> {
-    for (const run of chunked(ids, inListSize(this.capabilities))) {
+    for (const run of chunked(ids, valuesRunSize(this.capabilities))) {
       await this.db
         .updateTable('contacts')
         .set({ status: 'active', deleted_at: null, purge_at: null, updated_at: now })
-        .where(accountOfKeyedRows(), '=', accountId)
-        .where('id', 'in', run)
+        .where(accountOfKeyedRows(this.capabilities), '=', accountId)
+        .where(this.ids('id', run))
         .where('status', '=', 'deleted')
         .execute();
     }
@@ -119,29 +123,16 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   async erase(accountId: number, contacts: readonly ErasedContact[], now: number, purgeAt: number): Promise<void> {
-    for (const run of chunked(contacts, inListSize(this.capabilities))) {
+    for (const run of chunked(contacts, valuesRunSize(this.capabilities))) {
       const ids = run.map((c) => c.id);
       const placeholders = run.flatMap((c) => (c.placeholder === null ? [] : [c.placeholder]));
-      if (placeholders.length > 0) {
-        // An earlier shell of the same address (erased, re-added, erased again) gives up
-        // the placeholder: the unique (account, email_norm) index allows one holder.
-        await this.db
-          .updateTable('contacts')
-          .set({ email_norm: null })
-          .where('account_id', '=', accountId)
-          .where('email_norm', 'in', placeholders)
-          .where('status', '=', 'erased')
-          .execute();
-      }
-      // One statement per run: each contact's placeholder comes from a VALUES list joined
-      // on the id (UPDATE … FROM, on both engines), so the run is one hash or index join.
-      const values = sql`(values ${sql.join(run.map((c) => sql`(cast(${c.id} as bigint), cast(${c.placeholder} as text))`))}) as v`;
+      if (placeholders.length > 0) await this.releasePlaceholders(accountId, placeholders);
       await this.db
         .updateTable('contacts')
-        .from(values as never)
+        .from(this.idPlaceholderPairs(run) as never)
         .set({
           email: null,
-          email_norm: sql.ref('v.column2'),
+          email_norm: sql.ref('v.placeholder'),
           external_key: null,
           first_name: null,
           last_name: null,
@@ -162,24 +153,48 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
           purge_at: purgeAt,
           updated_at: now,
         })
-        .where(accountOfKeyedRows('contacts.account_id'), '=', accountId)
-        .whereRef('contacts.id', '=', sql.ref('v.column1') as never)
+        .where(accountOfKeyedRows(this.capabilities, 'contacts.account_id'), '=', accountId)
+        .whereRef('contacts.id', '=', sql.ref('v.id') as never)
         .where('contacts.status', '<>', 'erased')
         .execute();
-      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', ids).execute();
+      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', ids)).execute();
       // The contact's message history goes with its personal data (SendGrid's erase job and
       // Mailjet's GDPR delete both erase it). Deleting is also what the engines do fastest:
       // events are keyed (contact_id, id), so each contact is one clustered range, and on
       // PostgreSQL a DELETE writes no new tuple versions and no index entries, as an UPDATE would.
-      await this.db.deleteFrom('events').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', ids).execute();
+      await this.db.deleteFrom('events').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', ids)).execute();
     }
   }
 
+  /**
+   * Each contact's new placeholder, joined on its id so that the run is one statement:
+   * on PostgreSQL two arrays through `unnest`, elsewhere a VALUES list.
+   */
+  private idPlaceholderPairs(run: readonly ErasedContact[]) {
+    if (this.capabilities.arrayParams) {
+      return sql`unnest(cast(${run.map((c) => c.id)} as bigint[]), cast(${run.map((c) => c.placeholder)} as text[])) as v(id, placeholder)`;
+    }
+    return sql`(select column1 as id, column2 as placeholder from (values ${sql.join(run.map((c) => sql`(${c.id}, ${c.placeholder})`))})) as v`;
+  }
+
+  /**
+   * An earlier shell of the same address (erased, re-added, erased again) gives up its
+   * placeholder: the unique (account, email_norm) index allows one holder. The holders are
+   * found through that index first; filtering on status in the same statement let PostgreSQL
+   * walk every erased shell of the account instead, once per chunk of a large erase.
+   */
+  private async releasePlaceholders(accountId: number, placeholders: readonly string[]): Promise<void> {
+    const holders = await this.db.selectFrom('contacts').select(['id', 'status']).where('account_id', '=', accountId).where(inValues('email_norm', placeholders, 'text', this.capabilities)).execute();
+    const shells = holders.filter((h) => h.status === 'erased').map((h) => h.id);
+    if (shells.length === 0) return;
+    await this.db.updateTable('contacts').set({ email_norm: null }).where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('id', shells)).where('status', '=', 'erased').execute();
+  }
+
   async purge(accountId: number, ids: readonly number[]): Promise<void> {
-    for (const run of chunked(ids, inListSize(this.capabilities))) {
-      await this.db.deleteFrom('events').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', run).execute();
-      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(), '=', accountId).where('contact_id', 'in', run).execute();
-      await this.db.deleteFrom('contacts').where(accountOfKeyedRows(), '=', accountId).where('id', 'in', run).execute();
+    for (const run of chunked(ids, valuesRunSize(this.capabilities))) {
+      await this.db.deleteFrom('events').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
+      await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
+      await this.db.deleteFrom('contacts').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('id', run)).execute();
     }
   }
 

@@ -214,15 +214,19 @@ export class KyselyOperationsRepository implements OperationsRepository {
   }
 
   async settleTargets(operationId: number, targets: ReadonlyArray<{ seq: number; valueHash: string }>, outcome: string, detail: string | null): Promise<void> {
-    // One statement per run: each target's hash comes from a VALUES list joined on its seq.
-    for (const run of chunked(targets, Math.floor(inListSize(this.capabilities) / 2))) {
-      const values = sql`(values ${sql.join(run.map((t) => sql`(cast(${t.seq} as integer), cast(${t.valueHash} as text))`))}) as v`;
+    // One statement per run: each target's hash comes from two arrays through `unnest`
+    // (PostgreSQL) or a VALUES list, joined on its seq.
+    const arrays = this.capabilities.arrayParams;
+    for (const run of chunked(targets, arrays ? BULK_RUN : Math.floor(inListSize(this.capabilities) / 2))) {
+      const values = arrays
+        ? sql`unnest(cast(${run.map((t) => t.seq)} as integer[]), cast(${run.map((t) => t.valueHash)} as text[])) as v(seq, hash)`
+        : sql`(select column1 as seq, column2 as hash from (values ${sql.join(run.map((t) => sql`(${t.seq}, ${t.valueHash})`))})) as v`;
       await this.db
         .updateTable('operation_targets')
         .from(values as never)
-        .set({ value: null, value_hash: sql.ref('v.column2'), outcome, detail })
+        .set({ value: null, value_hash: sql.ref('v.hash'), outcome, detail })
         .where('operation_targets.operation_id', '=', operationId)
-        .whereRef('operation_targets.seq', '=', sql.ref('v.column1') as never)
+        .whereRef('operation_targets.seq', '=', sql.ref('v.seq') as never)
         .execute();
     }
   }
