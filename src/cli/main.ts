@@ -121,17 +121,19 @@ common(program.command('worker').description('run the operations worker (and the
   .option('--until-idle', 'exit once no work is left')
   .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
   .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
-  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string }) => {
-    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize });
+  .addOption(new Option('--concurrency <n>', 'chunks run at once (PostgreSQL; SQLite runs one)').env('LETHE_WORKER_CONCURRENCY'))
+  .action(async (flags: CommonFlags & { untilIdle?: boolean; pollMs?: string; chunkSize?: string; concurrency?: string }) => {
+    const config = loadConfig({ ...overridesOf(flags), workerPollMs: flags.pollMs, chunkSize: flags.chunkSize, workerConcurrency: flags.concurrency });
     const lethe = await createLethe(config).catch(fail);
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize})\n`);
+    process.stdout.write(`lethe worker: started on ${lethe.store.capabilities.engine} (chunk size ${config.chunkSize}, concurrency ${lethe.store.capabilities.singleWriter ? 1 : config.workerConcurrency})\n`);
     try {
       await runWorker(lethe.core, {
         chunkSize: config.chunkSize,
+        concurrency: config.workerConcurrency,
         pollMs: config.workerPollMs,
         schedulerIntervalMs: config.schedulerIntervalMs,
         untilIdle: flags.untilIdle === true,
@@ -192,8 +194,8 @@ registerOperationCommands(program, {
   runWorker: (lethe, stop) => {
     const abort = new AbortController();
     void stop.then(() => abort.abort());
-    const { chunkSize, workerPollMs, schedulerIntervalMs } = lethe.config;
-    return runWorker(lethe.core, { chunkSize, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
+    const { chunkSize, workerConcurrency, workerPollMs, schedulerIntervalMs } = lethe.config;
+    return runWorker(lethe.core, { chunkSize, concurrency: workerConcurrency, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
   },
 });
 registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });

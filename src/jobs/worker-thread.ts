@@ -25,7 +25,11 @@ port.on('message', (message: unknown) => {
 });
 port.postMessage('ready');
 try {
-  await runWorker(lethe.core, { chunkSize: config.chunkSize, pollMs: config.workerPollMs, schedulerIntervalMs: config.schedulerIntervalMs, signal: abort.signal, logger: lethe.logger }, wake);
+  await runWorker(
+    lethe.core,
+    { chunkSize: config.chunkSize, concurrency: config.workerConcurrency, pollMs: config.workerPollMs, schedulerIntervalMs: config.schedulerIntervalMs, signal: abort.signal, logger: lethe.logger },
+    wake,
+  );
 } finally {
   await lethe.close();
   port.postMessage('stopped');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { OperationRunner } from './runner.js';
@@ -8,6 +9,11 @@ export interface WorkerOptions {
   pollMs: number;
   /** How often the scheduler queues purges that are due. */
   schedulerIntervalMs: number;
+  /**
+   * Steps run at once, each on its own connection (PostgreSQL: chunks of one operation are
+   * claimed with SKIP LOCKED, so they never overlap). Engines with one writer run one.
+   */
+  concurrency?: number;
   /** Return once no work is left (`lethe worker --until-idle`). */
   untilIdle?: boolean;
   signal?: AbortSignal;
@@ -15,13 +21,13 @@ export interface WorkerOptions {
   workerId?: string;
 }
 
-/** Wakes a sleeping worker loop at once (new work was queued in this process). */
+/** Wakes sleeping worker loops at once (new work was queued in this process, or a sibling loop found some). */
 export class WorkSignal {
-  #wake: (() => void) | undefined;
+  readonly #sleepers = new Set<() => void>();
   #pending = false;
   notify(): void {
-    this.#pending = true;
-    this.#wake?.();
+    if (this.#sleepers.size === 0) this.#pending = true;
+    for (const wake of [...this.#sleepers]) wake();
   }
   /** Resolves after `ms`, or earlier on notify or abort. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -33,13 +39,12 @@ export class WorkSignal {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
-        this.#wake = undefined;
-        this.#pending = false;
+        this.#sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       signal?.addEventListener('abort', done, { once: true });
-      this.#wake = done;
+      this.#sleepers.add(done);
     });
   }
 }
@@ -47,17 +52,25 @@ export class WorkSignal {
 /**
  * The worker loop: runs the scheduler now and then, and operations step by step until
  * aborted (or, with `untilIdle`, until nothing is left to do). A step that throws is
- * logged and retried after a pause; the loop itself never dies of one.
+ * logged and retried after a pause; the loop itself never dies of one. With a concurrency
+ * above one, that many loops share the work (the scheduler runs in the first).
  */
 export async function runWorker(core: Core, options: WorkerOptions, wake: WorkSignal = new WorkSignal()): Promise<void> {
-  const runner = new OperationRunner(core, { chunkSize: options.chunkSize, ...(options.logger ? { logger: options.logger } : {}), ...(options.workerId ? { workerId: options.workerId } : {}) });
+  const concurrency = core.deps.store.capabilities.singleWriter ? 1 : Math.max(1, options.concurrency ?? 1);
+  const workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
+  options.logger?.info({ workerId, chunkSize: options.chunkSize, concurrency }, 'operations worker started');
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => workerLoop(core, options, wake, concurrency === 1 ? workerId : `${workerId}.${i + 1}`, { schedules: i === 0, siblings: concurrency > 1 })));
+  options.logger?.info({ workerId }, 'operations worker stopped');
+}
+
+async function workerLoop(core: Core, options: WorkerOptions, wake: WorkSignal, workerId: string, { schedules, siblings }: { schedules: boolean; siblings: boolean }): Promise<void> {
+  const runner = new OperationRunner(core, { chunkSize: options.chunkSize, workerId, ...(options.logger ? { logger: options.logger } : {}) });
   let lastSchedule = -Infinity;
-  options.logger?.info({ workerId: runner.workerId, chunkSize: options.chunkSize }, 'operations worker started');
   while (!options.signal?.aborted) {
     let worked = false;
     try {
       // Wall time, not the injectable clock: this is how often to look, not a business rule.
-      if (Date.now() - lastSchedule >= options.schedulerIntervalMs) {
+      if (schedules && Date.now() - lastSchedule >= options.schedulerIntervalMs) {
         lastSchedule = Date.now();
         const queued = await core.operations.schedulePurges();
         if (queued.length > 0) options.logger?.info({ operations: queued.map((op) => op.id) }, 'scheduler queued purges');
@@ -69,6 +82,8 @@ export async function runWorker(core: Core, options: WorkerOptions, wake: WorkSi
       continue;
     }
     if (worked) {
+      // A step may have made more work (a plan's chunks): sleeping siblings look now.
+      if (siblings) wake.notify();
       // Let timers and I/O of this event loop run between chunks.
       await new Promise((resolve) => setImmediate(resolve));
       continue;
@@ -76,5 +91,4 @@ export async function runWorker(core: Core, options: WorkerOptions, wake: WorkSi
     if (options.untilIdle) break;
     await wake.sleep(options.pollMs, options.signal);
   }
-  options.logger?.info({ workerId: runner.workerId }, 'operations worker stopped');
 }
