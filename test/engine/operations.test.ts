@@ -254,6 +254,37 @@ for (const engine of ENGINES) {
       assert.equal((await t.lethe.core.audit.verify(a.id)).ok, true);
     });
 
+    it('scrubs storage after a soft delete only when it purged (restore window -1 when requested)', async () => {
+      // On PostgreSQL a scrub rewrites the tables (VACUUM FULL): their file nodes change.
+      const fileNode = async () =>
+        engine === 'postgres' ? (await t.lethe.store.handle.db.selectNoFrom((eb) => eb.fn<number>('pg_relation_filenode', [eb.val('contacts')]).as('node')).executeTakeFirstOrThrow()).node : null;
+      const kept = await account();
+      const [marked] = await seedContacts(t, kept.id, 1, 'marked', [kept.list.id]);
+      const before = await fileNode();
+      const soft = await runOperation(t, kept.actor, { action: 'soft_delete', selector: { kind: 'ids', values: [marked] } });
+      assert.deepEqual(await statuses([marked]), ['deleted']);
+      assert.ok(soft.scrubbedAt !== null, 'nothing left to scrub');
+      assert.equal(await fileNode(), before, 'no table was rewritten for a soft delete that keeps the contact');
+
+      const now = await account({ restoreWindowDays: -1 });
+      const [gone] = await seedContacts(t, now.id, 1, 'gone');
+      const purged = await runOperation(t, now.actor, { action: 'soft_delete', selector: { kind: 'ids', values: [gone] } });
+      assert.deepEqual(await statuses([gone]), ['purged']);
+      assert.ok(purged.scrubbedAt !== null);
+      if (engine === 'postgres') assert.notEqual(await fileNode(), before, 'the purge was scrubbed');
+
+      // The window of the request holds: shortened to -1 afterwards, the contact is marked
+      // with a purge due now, which the scheduler's purge (scrubbed) carries out.
+      const later = await account();
+      const [late] = await seedContacts(t, later.id, 1, 'late');
+      const created = await t.lethe.core.operations.create(later.actor, { action: 'soft_delete', selector: { kind: 'ids', values: [late] } });
+      await t.lethe.core.accounts.updateSettings(later.actor, { restoreWindowDays: -1 });
+      await drainOperations(t, { schedule: false });
+      assert.equal((await t.lethe.core.operations.get(later.actor, created.id)).state, 'completed');
+      assert.deepEqual(await statuses([late]), ['deleted']);
+      assert.ok((await rawContact(t, late!))!.purge_at! <= t.clock.now());
+    });
+
     it('marks an erase scrubbed once storage was scrubbed', async () => {
       const a = await account();
       const [id] = await seedContacts(t, a.id, 1, 'scrub');

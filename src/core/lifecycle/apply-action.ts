@@ -35,6 +35,12 @@ export function softDeletePurgeAt(account: Pick<Account, 'restoreWindowDays'>, n
   return now + account.restoreWindowDays * DAY_MS;
 }
 
+/** Whether a soft delete made now purges at once (restore window -1). */
+export function softDeletePurgesAtOnce(account: Pick<Account, 'restoreWindowDays'>, now: number): boolean {
+  const purgeAt = softDeletePurgeAt(account, now);
+  return purgeAt !== null && purgeAt <= now;
+}
+
 /** When an erased shell is purged: retention 0 → at once. */
 export const erasePurgeAt = (account: Pick<Account, 'retentionDays'>, now: number): number => now + Math.max(0, account.retentionDays) * DAY_MS;
 
@@ -42,6 +48,8 @@ export interface ActionOptions {
   now: number;
   dryRun: boolean;
   restoreToLists: readonly number[];
+  /** soft_delete: purge instead, as decided when the operation was requested (default: the account's window now). */
+  purgesAtOnce?: boolean;
 }
 
 export interface ActionResult {
@@ -78,11 +86,12 @@ export async function applyAction(
   const { now } = options;
   switch (action) {
     case 'soft_delete': {
-      const purgeAt = softDeletePurgeAt(account, now);
-      if (purgeAt !== null && purgeAt <= now) {
+      if (options.purgesAtOnce ?? softDeletePurgesAtOnce(account, now)) {
         await tx.lifecycle.purge(account.id, ids);
         return { done, skipped, removedData: true };
       }
+      // Never before now: a window shortened to -1 since the request leaves the contact for the scheduler's purge.
+      const purgeAt = softDeletePurgeAt(account, now);
       await tx.lifecycle.softDelete(account.id, ids, now, purgeAt);
       return { done, skipped, removedData: false };
     }

@@ -41,7 +41,12 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
       const account = await tx.accounts.findById(operation.accountId);
       if (!account) throw new Error(`account ${operation.accountId} is gone`);
       const action = operation.action as OperationAction;
-      const options = { now, dryRun: operation.dryRun, restoreToLists: (operation.params.restoreToLists as number[] | undefined) ?? [] };
+      const options = {
+        now,
+        dryRun: operation.dryRun,
+        restoreToLists: (operation.params.restoreToLists as number[] | undefined) ?? [],
+        ...(typeof operation.params.purgesAtOnce === 'boolean' ? { purgesAtOnce: operation.params.purgesAtOnce } : {}),
+      };
       if (!isValueSelector(operation.selectorKind)) {
         const contacts = await tx.lifecycle.findInRange(operation.accountId, filterOf(operation), chunk.rangeStart, chunk.rangeEnd, { lock: 'update' });
         const result = await applyAction(tx, deps.hasher, account, action, contacts, options);
@@ -51,7 +56,10 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
     },
 
     scrubTables(operation) {
-      return operation.action === 'restore' || operation.dryRun ? [] : SCRUBBABLE_TABLES;
+      // A soft delete that only marks contacts removes no personal data (their rows keep it,
+      // to be restored); scrubbing after it would rewrite whole tables for nothing.
+      const removesData = operation.action === 'soft_delete' ? operation.params.purgesAtOnce !== false : operation.action !== 'restore';
+      return removesData && !operation.dryRun ? SCRUBBABLE_TABLES : [];
     },
   };
 }

@@ -5,6 +5,7 @@ import { newUuid } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import { isId, MAX_PAGE } from '../input.js';
 import type { Repositories } from '../ports.js';
+import { softDeletePurgesAtOnce } from '../lifecycle/apply-action.js';
 import { deletionHandler } from './deletion.handler.js';
 import { DELETION_KIND, MAX_TARGETS, OPERATION_ACTIONS, OPERATION_STATES, TARGET_OUTCOMES, VALUE_SELECTOR_KINDS } from './operation.js';
 import type {
@@ -113,6 +114,9 @@ export class OperationsService {
         ...(v.selector.kind === 'list' ? { listId: v.selector.listId } : {}),
         ...(restoreToLists.length > 0 ? { restoreToLists } : {}),
         ...(prepared ? { targetRows: prepared.targets.length } : {}),
+        // Decided once, with the settings of the request: a soft delete in an account whose
+        // restore window is -1 purges (and is then scrubbed); any other only marks contacts.
+        ...(v.action === 'soft_delete' ? { purgesAtOnce: softDeletePurgesAtOnce(accounts[0] as Account, now) } : {}),
       };
       const base = {
         kind: DELETION_KIND,
