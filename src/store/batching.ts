@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { RawBuilder, SelectQueryBuilder } from 'kysely';
+import type { RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { LockOptions } from '../core/locks.js';
 import type { Capabilities } from './database.js';
 
@@ -34,3 +34,34 @@ export function withLock<Q extends SelectQueryBuilder<any, any, any>>(query: Q, 
  * 2,000 ranges of the primary key. PostgreSQL plans the unary plus the same as the column.
  */
 export const accountOfKeyedRows = (column: 'account_id' | 'contacts.account_id' = 'account_id'): RawBuilder<number> => sql<number>`+${sql.ref(column)}`;
+
+/** Types a bulk column may have, as PostgreSQL names them. */
+export type BulkType = 'text' | 'bigint' | 'integer';
+
+/**
+ * `column IN (values)` with the whole run bound as one parameter: an array on PostgreSQL
+ * (`= any($1::text[])`), one JSON text read with `json_each` on SQLite. The statement's
+ * size, its compile time and its bind count stay the same however many values there are.
+ */
+export function inValues(capabilities: Capabilities, column: string, values: readonly (string | number)[], type: BulkType): RawBuilder<SqlBool> {
+  return capabilities.arrayParams
+    ? sql<SqlBool>`${sql.ref(column)} = any(cast(${values} as ${sql.raw(type)}[]))`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
+}
+
+/**
+ * Rows as a relation `alias(col, ...)` bound as few parameters, for set-based writes
+ * (`insert … select … from`, `update … from`): one array per column through `unnest` on
+ * PostgreSQL, one JSON text of row arrays read with `jsonb_each` on SQLite (JSONB, so
+ * that each row is parsed once, not once per column). `rows` are arrays of values in
+ * the order of `columns`; numbers and null pass as they are.
+ */
+export function rowsRelation(capabilities: Capabilities, alias: string, columns: ReadonlyArray<readonly [name: string, type: BulkType]>, rows: readonly (readonly unknown[])[]): RawBuilder<unknown> {
+  const names = sql.raw(columns.map(([name]) => name).join(', '));
+  if (capabilities.arrayParams) {
+    const arrays = columns.map(([, type], k) => sql`cast(${rows.map((row) => row[k])} as ${sql.raw(type)}[])`);
+    return sql`unnest(${sql.join(arrays)}) as ${sql.raw(alias)}(${names})`;
+  }
+  const picks = sql.raw(columns.map(([name], k) => `j.value ->> ${k} as ${name}`).join(', '));
+  return sql`(select ${picks} from jsonb_each(${JSON.stringify(rows)}) as j) as ${sql.raw(alias)}`;
+}
