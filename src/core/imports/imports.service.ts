@@ -7,9 +7,9 @@ import { checkPageLimit } from '../input.js';
 import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { auditOperation } from '../operations/audit-operation.js';
-import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_ROWS } from './import.js';
+import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_CHUNK, MAX_IMPORT_ROWS } from './import.js';
 import type { ImportParams, ImportRowError, ImportTallies, RowBatch } from './import.js';
-import { readRows } from './import-source.js';
+import { jsonRows, readRows } from './import-source.js';
 import type { ImportSource } from './import-source.js';
 
 export interface ImportOptions {
@@ -24,7 +24,7 @@ export interface ImportOptions {
 }
 
 export interface ImportSettings {
-  /** Rows per chunk (one transaction each); default 1,000. */
+  /** Rows per chunk (one transaction each); default 5,000, at most 10,000. */
   chunkSize?: number;
   /** Most rows per import; default 1,000,000. */
   maxRows?: number;
@@ -55,7 +55,7 @@ export class ImportsService {
     private readonly operations: OperationsService,
     settings: ImportSettings = {},
   ) {
-    this.chunkSize = Math.max(1, Math.min(settings.chunkSize ?? DEFAULT_IMPORT_CHUNK, DEFAULT_IMPORT_CHUNK));
+    this.chunkSize = Math.max(1, Math.min(settings.chunkSize ?? DEFAULT_IMPORT_CHUNK, MAX_IMPORT_CHUNK));
     this.maxRows = Math.max(1, settings.maxRows ?? MAX_IMPORT_ROWS);
   }
 
@@ -120,15 +120,21 @@ export class ImportsService {
     return this.operations.get(actor, operationId);
   }
 
-  /** The source's rows in batches of `chunkSize`: JSON arrays of rows, or for a CSV, `{columns, records}`. */
+  /** The source's rows in batches of `chunkSize`: JSON arrays of rows, or for a CSV, `{columns, records}` (parsed as it streams). */
   private async readBatches(source: ImportSource, matchBy: MatchBy): Promise<{ batches: RowBatch[]; rows: number }> {
+    if (source.format === 'json') {
+      // Parsed already: sliced into batches, one stringify each (a row that is no JSON value becomes null).
+      const all = jsonRows(source, { maxRows: this.maxRows });
+      const batches: RowBatch[] = [];
+      for (let start = 0; start < all.length; start += this.chunkSize) batches.push({ firstRow: start + 1, rows: JSON.stringify(all.slice(start, start + this.chunkSize)) });
+      return { batches, rows: all.length };
+    }
     const batches: RowBatch[] = [];
     let columns = '';
     let rows = 0;
-    let pending: string[] = [];
+    let pending: unknown[] = [];
     const seal = () => {
-      const list = pending.join(',');
-      batches.push({ firstRow: rows - pending.length + 1, rows: source.format === 'csv' ? `{"columns":${columns},"records":[${list}]}` : `[${list}]` });
+      batches.push({ firstRow: rows - pending.length + 1, rows: `{"columns":${columns},"records":${JSON.stringify(pending)}}` });
       pending = [];
     };
     const reading = readRows(source, {
@@ -139,7 +145,7 @@ export class ImportsService {
       },
     });
     for await (const row of reading) {
-      pending.push(JSON.stringify(row) ?? 'null');
+      pending.push(row);
       rows += 1;
       if (pending.length >= this.chunkSize) seal();
     }
