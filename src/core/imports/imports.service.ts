@@ -24,7 +24,7 @@ export interface ImportOptions {
 }
 
 export interface ImportSettings {
-  /** Rows per chunk (one transaction each); default 5,000, at most 10,000. */
+  /** Rows per chunk (one transaction each); default 10,000, at most 20,000. */
   chunkSize?: number;
   /** Most rows per import; default 1,000,000. */
   maxRows?: number;
