@@ -107,11 +107,18 @@ const BULK_COLUMNS: ReadonlyArray<readonly [string, BulkType]> = [
   ['unsubscribed_at', 'bigint'], ['unsubscribe_source', 'text'], ['unsubscribe_reason', 'text'], ['created_at', 'bigint'], ['updated_at', 'bigint'],
 ];
 
+/**
+ * A lone surrogate (a `\ud800` escape in a request's JSON) becomes U+FFFD, as a driver
+ * binding the string would make it: the rows travel as JSONB, which refuses it.
+ * (Custom fields and attributes travel as JSON text inside the JSON, escaped.)
+ */
+const text = (value: string | null): string | null => (value === null ? null : (value as string & { toWellFormed(): string }).toWellFormed());
+
 const bulkValuesOf = (r: ContactRecord): unknown[] => [
-  r.uuid, r.externalKey, r.email, r.emailNorm, r.firstName, r.lastName,
-  r.phone, JSON.stringify(r.customFields), JSON.stringify(r.attributes), r.createSource, r.updateSource,
-  r.optInStatus, r.optInAt, r.optInSource, r.optInIp, r.excludedFromCampaigns ? 1 : 0,
-  r.unsubscribedAt, r.unsubscribeSource, r.unsubscribeReason, r.createdAt, r.updatedAt,
+  r.uuid, text(r.externalKey), text(r.email), text(r.emailNorm), text(r.firstName), text(r.lastName),
+  text(r.phone), JSON.stringify(r.customFields), JSON.stringify(r.attributes), r.createSource, r.updateSource,
+  text(r.optInStatus), r.optInAt, text(r.optInSource), text(r.optInIp), r.excludedFromCampaigns ? 1 : 0,
+  r.unsubscribedAt, text(r.unsubscribeSource), text(r.unsubscribeReason), r.createdAt, r.updatedAt,
 ];
 
 /** Values per statement of a lookup by identity: one bound array (or JSON text), so the run can be long. */
