@@ -49,6 +49,13 @@ export function inValues(capabilities: Capabilities, column: string, values: rea
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
 
+/** Ids as a relation `alias(id)` bound as one parameter: an array on PostgreSQL, a JSON text on SQLite. */
+export function idsRelation(capabilities: Capabilities, alias: string, ids: readonly number[]): RawBuilder<unknown> {
+  return capabilities.arrayParams
+    ? sql`unnest(cast(${ids} as bigint[])) as ${sql.raw(alias)}(id)`
+    : sql`(select value as id from json_each(${JSON.stringify(ids)})) as ${sql.raw(alias)}`;
+}
+
 /**
  * Rows as a relation `alias(col, ...)` bound as one parameter, for set-based writes
  * (`insert … select … from`, `update … from`): a JSON text of row arrays, read as JSONB so

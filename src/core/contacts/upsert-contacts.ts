@@ -194,8 +194,7 @@ async function writeChunk(
     // Lists deleted since the request was checked are skipped rather than left with orphan memberships.
     const live = await tx.lists.existingIds(accountId, options.listIds, { lock: 'share' });
     const listIds = options.listIds.filter((listId) => live.has(listId));
-    const pairs = (contactIds: number[]) => contactIds.flatMap((contactId) => listIds.map((listId) => ({ contactId, listId })));
-    if (matchedIds.length > 0) await tx.lists.addMemberships(accountId, pairs(matchedIds), now);
-    if (createdIds.length > 0) await tx.lists.addMemberships(accountId, pairs(createdIds), now, { newContacts: true });
+    if (matchedIds.length > 0) await tx.lists.addContactsToLists(accountId, matchedIds, listIds, now);
+    if (createdIds.length > 0) await tx.lists.addContactsToLists(accountId, createdIds, listIds, now, { newContacts: true });
   }
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { List, ListMembership, ListPatch, ListSortKey, ListsRepository, Membership, NewList } from '../../core/lists/list.js';
 import type { LockOptions } from '../../core/locks.js';
-import { chunked, inListSize, rowsRelation, withLock } from '../batching.js';
+import { chunked, idsRelation, inListSize, rowsRelation, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { withDriverErrors } from '../errors.js';
 import type { Database, ListsTable } from '../schema.js';
@@ -90,17 +90,28 @@ export class KyselyListsRepository implements ListsRepository {
     return true;
   }
 
-  async addMemberships(accountId: number, memberships: readonly Membership[], now: number, options?: { newContacts?: boolean }): Promise<number> {
+  async addMemberships(accountId: number, memberships: readonly Membership[], now: number): Promise<number> {
     let added = 0;
-    // Set-based: a run of pairs is one statement with the pairs bound as two arrays (or one JSON text).
-    const onConflict = options?.newContacts ? sql`` : sql`on conflict (contact_id, list_id) do nothing`;
+    // Set-based: a run of pairs is one statement with the pairs bound as one JSON text.
     for (const run of chunked(memberships, MEMBERSHIP_RUN)) {
       const pairs = rowsRelation(this.capabilities, 'm', MEMBERSHIP_PAIR, run.map((m) => [m.contactId, m.listId]));
       const result = await sql`insert into list_memberships (account_id, contact_id, list_id, created_at)
-        select ${accountId}, m.contact_id, m.list_id, ${now} from ${pairs} where true ${onConflict}`.execute(this.db);
+        select ${accountId}, m.contact_id, m.list_id, ${now} from ${pairs} where true
+        on conflict (contact_id, list_id) do nothing`.execute(this.db);
       added += Number(result.numAffectedRows ?? 0);
     }
     return added;
+  }
+
+  async addContactsToLists(accountId: number, contactIds: readonly number[], listIds: readonly number[], now: number, options?: { newContacts?: boolean }): Promise<void> {
+    if (listIds.length === 0) return;
+    const onConflict = options?.newContacts ? sql`` : sql`on conflict (contact_id, list_id) do nothing`;
+    for (const run of chunked(contactIds, MEMBERSHIP_RUN)) {
+      // Contacts outer, lists inner: rows arrive in primary-key order.
+      await sql`insert into list_memberships (account_id, contact_id, list_id, created_at)
+        select ${accountId}, c.id, l.id, ${now} from ${idsRelation(this.capabilities, 'c', run)} cross join ${idsRelation(this.capabilities, 'l', listIds)}
+        where true ${onConflict}`.execute(this.db);
+    }
   }
 
   async removeMemberships(accountId: number, listId: number, contactIds: readonly number[]): Promise<number> {
