@@ -125,8 +125,8 @@ async function writeChunk(
   const { matchBy, source, now } = options;
   const emailNorms = new Set<string>();
   const externalKeys = new Set<string>();
-  for (const { input } of chunk) {
-    if (input.email) emailNorms.add(normalizeEmail(input.email));
+  for (const { input, key } of chunk) {
+    if (input.email) emailNorms.add(matchBy === 'email' ? key : normalizeEmail(input.email));
     if (input.externalKey) externalKeys.add(input.externalKey);
   }
   const existing = await tx.contacts.findByIdentities(accountId, { emailNorms: [...emailNorms], externalKeys: [...externalKeys] }, { lock: 'update' });
@@ -148,7 +148,8 @@ async function writeChunk(
       continue;
     }
     const current = group.record ?? group.base;
-    const next = applyContactInput(current, item.input, { now, source, uuid: newUuid() });
+    // A uuid is drawn only for a contact that does not exist yet.
+    const next = applyContactInput(current, item.input, { now, source, uuid: current ? current.uuid : newUuid() });
     const other = matchBy === 'email' ? next.externalKey : next.emailNorm;
     if (other !== null) {
       const owner = matchBy === 'email' ? byKey.get(other) : byEmail.get(other);
