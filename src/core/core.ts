@@ -30,7 +30,7 @@ export function createCore(deps: CoreDeps) {
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),
   };
-  core.operations.registerKind(IMPORT_KIND, importHandler(deps));
+  core.operations.registerKind(IMPORT_KIND, importHandler());
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };
 }
 

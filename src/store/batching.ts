@@ -14,19 +14,8 @@ export function chunked<T>(values: readonly T[], size: number): T[][] {
 /** Values per IN list: well under the bind limit, leaving room for the statement's other parameters. */
 export const inListSize = (capabilities: Capabilities): number => Math.min(10_000, capabilities.maxBindParams - 100);
 
-/** Values per `inValues` run: a whole chunk as one array where the engine binds arrays. */
-export const valuesRunSize = (capabilities: Capabilities): number => (capabilities.arrayParams ? 100_000 : inListSize(capabilities));
-
-/**
- * `column IN (values)`. Where the engine binds arrays (PostgreSQL) the values travel as one
- * parameter, `column = any($1::bigint[])`: the statement's text, parse and plan are the same
- * for 3 values or 5,000 (a 2,000-value IN list took longer to plan than to run). Elsewhere,
- * an IN list of bound parameters. Keep `values` within `valuesRunSize`.
- */
-export function inValues(column: string, values: readonly (string | number)[], type: 'bigint' | 'text', capabilities: Capabilities): RawBuilder<SqlBool> {
-  if (capabilities.arrayParams) return sql<SqlBool>`${sql.ref(column)} = any(cast(${values} as ${sql.raw(type)}[]))`;
-  return sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
-}
+/** Values per `inValues` run: a whole chunk at once (one parameter however many), bounded for memory. */
+export const VALUES_RUN = 100_000;
 
 /**
  * Applies a read's row lock where the engine has several writers. On a single-writer
@@ -51,3 +40,43 @@ export function withLock<Q extends SelectQueryBuilder<any, any, any>>(query: Q, 
  */
 export const accountOfKeyedRows = (capabilities: Capabilities, column: 'account_id' | 'contacts.account_id' = 'account_id'): RawBuilder<number> =>
   capabilities.plannerStatistics ? sql<number>`${sql.ref(column)}` : sql<number>`+${sql.ref(column)}`;
+
+/** Types a bulk column may have, as PostgreSQL names them. */
+export type BulkType = 'text' | 'bigint' | 'integer';
+
+/**
+ * `column IN (values)` with the whole run bound as one parameter: an array on PostgreSQL
+ * (`= any($1::text[])`), one JSON text read with `json_each` on SQLite. The statement's
+ * size, its compile time and its bind count stay the same however many values there are.
+ */
+export function inValues(capabilities: Capabilities, column: string, values: readonly (string | number)[], type: BulkType): RawBuilder<SqlBool> {
+  return capabilities.arrayParams
+    ? sql<SqlBool>`${sql.ref(column)} = any(cast(${values} as ${sql.raw(type)}[]))`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
+}
+
+/** Ids as a relation `alias(id)` bound as one parameter: an array on PostgreSQL, a JSON text on SQLite. */
+export function idsRelation(capabilities: Capabilities, alias: string, ids: readonly number[]): RawBuilder<unknown> {
+  return capabilities.arrayParams
+    ? sql`unnest(cast(${ids} as bigint[])) as ${sql.raw(alias)}(id)`
+    : sql`(select value as id from json_each(${JSON.stringify(ids)})) as ${sql.raw(alias)}`;
+}
+
+/**
+ * Rows as a relation `alias(col, ...)` bound as one parameter, for set-based writes
+ * (`insert … select … from`, `update … from`): a JSON text of row arrays, read as JSONB so
+ * that it is parsed once (`jsonb_array_elements` on PostgreSQL, `jsonb_each` on SQLite),
+ * not once per column. JSON.stringify is native and a few times cheaper for the driver
+ * than one array parameter per column (pg escapes arrays element by element in
+ * JavaScript). `rows` are arrays of values in the order of `columns`: strings (well-formed:
+ * JSONB refuses a lone surrogate), numbers and null.
+ */
+export function rowsRelation(capabilities: Capabilities, alias: string, columns: ReadonlyArray<readonly [name: string, type: BulkType]>, rows: readonly (readonly unknown[])[]): RawBuilder<unknown> {
+  const json = JSON.stringify(rows);
+  if (capabilities.arrayParams) {
+    const picks = sql.raw(columns.map(([name, type], k) => `cast(j.value ->> ${k} as ${type}) as ${name}`).join(', '));
+    return sql`(select ${picks} from jsonb_array_elements(cast(${json} as jsonb)) as j(value)) as ${sql.raw(alias)}`;
+  }
+  const picks = sql.raw(columns.map(([name], k) => `j.value ->> ${k} as ${name}`).join(', '));
+  return sql`(select ${picks} from jsonb_each(${json}) as j) as ${sql.raw(alias)}`;
+}

@@ -88,6 +88,17 @@ for (const engine of ENGINES) {
       assert.equal(contact?.email, 'mc1.new@example.com', 'the email follows the key');
     });
 
+    it('stores a lone surrogate as U+FFFD, as a driver binding the string would, without failing the others', async () => {
+      const results = await upsertMany([
+        { email: 'surrogate@example.com', firstName: 'Ann\ud800', customFields: { note: 'x\udc00y' } },
+        { email: 'plain-neighbour@example.com', firstName: 'Bob' },
+      ]);
+      assert.deepEqual(results.map((r) => r.outcome), ['created', 'created']);
+      const [stored] = await t.lethe.store.contacts.findByEmailNorms(t.accountId, ['surrogate@example.com']);
+      assert.equal(stored?.firstName, 'Ann\ufffd');
+      assert.equal(stored?.customFields.note, 'x\udc00y', 'custom fields keep their JSON text, escapes included');
+    });
+
     it('lets concurrent upserts of the same new addresses each succeed, creating every contact once', async () => {
       const inputs = Array.from({ length: 200 }, (_, i) => ({ email: `race${i}@example.com`, firstName: `R${i}` }));
       const before = await countRows(t, 'contacts');

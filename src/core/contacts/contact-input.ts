@@ -67,17 +67,19 @@ export function contactInputProblems(input: ContactInput, prefix = ''): ErrorDet
     else if (key === 'externalKey' && (value.trim() === '' || CONTROL.test(value))) problem(field, 'must be non-blank text without control characters');
   }
   if (input.optInIp !== undefined && input.optInIp !== null && (typeof input.optInIp !== 'string' || isIP(input.optInIp) === 0)) problem('opt_in_ip', 'must be an IPv4 or IPv6 address');
-  for (const [value, field] of [[input.optInAt, 'opt_in_at'], [input.unsubscribedAt, 'unsubscribed_at']] as const) {
-    if (value !== undefined && value !== null && !isValidTime(value)) problem(field, 'must be a valid time');
-  }
+  if (input.optInAt !== undefined && input.optInAt !== null && !isValidTime(input.optInAt)) problem('opt_in_at', 'must be a valid time');
+  if (input.unsubscribedAt !== undefined && input.unsubscribedAt !== null && !isValidTime(input.unsubscribedAt)) problem('unsubscribed_at', 'must be a valid time');
   if (input.excludedFromCampaigns !== undefined && typeof input.excludedFromCampaigns !== 'boolean') problem('excluded_from_campaigns', 'must be true or false');
 
+  // Keys, then a lookup per key, rather than Object.entries: an import checks this per row.
   if (input.customFields !== undefined && input.customFields !== null) {
     if (!isPlainObject(input.customFields)) problem('custom_fields', 'must be an object');
     else {
-      const entries = Object.entries(input.customFields);
-      if (entries.length > CONTACT_LIMITS.customFieldKeys) problem('custom_fields', `may hold at most ${CONTACT_LIMITS.customFieldKeys} fields`);
-      for (const [key, value] of entries) {
+      const fields = input.customFields;
+      const keys = Object.keys(fields);
+      if (keys.length > CONTACT_LIMITS.customFieldKeys) problem('custom_fields', `may hold at most ${CONTACT_LIMITS.customFieldKeys} fields`);
+      for (const key of keys) {
+        const value = fields[key];
         if (key.length === 0 || key.length > CONTACT_LIMITS.customFieldKeyLength || CONTROL.test(key)) {
           problem('custom_fields', `names are 1 to ${CONTACT_LIMITS.customFieldKeyLength} characters without control characters`);
         } else if (value !== null && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value)) && typeof value !== 'string') {
@@ -91,9 +93,11 @@ export function contactInputProblems(input: ContactInput, prefix = ''): ErrorDet
   if (input.attributes !== undefined && input.attributes !== null) {
     if (!isPlainObject(input.attributes)) problem('attributes', 'must be an object');
     else {
-      const entries = Object.entries(input.attributes);
-      if (entries.length > CONTACT_LIMITS.attributeKeys) problem('attributes', `may hold at most ${CONTACT_LIMITS.attributeKeys} fields`);
-      for (const [key, value] of entries) {
+      const attributes = input.attributes;
+      const keys = Object.keys(attributes);
+      if (keys.length > CONTACT_LIMITS.attributeKeys) problem('attributes', `may hold at most ${CONTACT_LIMITS.attributeKeys} fields`);
+      for (const key of keys) {
+        const value = attributes[key];
         if (!ATTRIBUTE_KEY.test(key)) problem('attributes', 'names are lower-case letters, digits and underscores (at most 64), starting with a letter');
         else if (value !== null && typeof value !== 'string') problem(`attributes.${key}`, 'must be a string or null');
         else if (typeof value === 'string' && value.length > CONTACT_LIMITS.attributeValueLength) problem(`attributes.${key}`, `must be at most ${CONTACT_LIMITS.attributeValueLength} characters`);
@@ -120,11 +124,12 @@ export function recordProblems(record: ContactRecord, prefix = ''): ErrorDetail[
   return problems;
 }
 
-function mergeObject<V>(base: Record<string, V>, patch: Record<string, V | null> | null | undefined): Record<string, V> {
-  if (patch === undefined) return base;
+function mergeObject<V>(base: Record<string, V> | undefined, patch: Record<string, V | null> | null | undefined): Record<string, V> {
+  if (patch === undefined) return base ?? {};
   if (patch === null) return {};
-  const merged: Record<string, V> = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
+  const merged: Record<string, V> = base ? { ...base } : {};
+  for (const key of Object.keys(patch)) {
+    const value = patch[key] as V | null;
     if (value === null) delete merged[key];
     else merged[key] = value;
   }
@@ -147,8 +152,8 @@ export function applyContactInput(base: Omit<ContactRecord, 'emailNorm'> | undef
     firstName: pick(input.firstName, base?.firstName ?? null),
     lastName: pick(input.lastName, base?.lastName ?? null),
     phone: pick(input.phone, base?.phone ?? null),
-    customFields: mergeObject<CustomFields[string]>(base?.customFields ?? {}, input.customFields),
-    attributes: mergeObject<Attributes[string]>(base?.attributes ?? {}, input.attributes),
+    customFields: mergeObject<CustomFields[string]>(base?.customFields, input.customFields),
+    attributes: mergeObject<Attributes[string]>(base?.attributes, input.attributes),
     createSource: base ? base.createSource : at.source,
     updateSource: at.source,
     optInStatus: pick(input.optInStatus, base?.optInStatus ?? null),

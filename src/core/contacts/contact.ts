@@ -109,6 +109,12 @@ export interface ExistingContact extends ContactRecord {
 /** The identity a bulk upsert matches on. */
 export type MatchBy = 'email' | 'externalKey';
 
+/** A contact a bulk upsert writes: a new one (no `id`), or the matched contact with this `id`. */
+export interface ContactWrite {
+  id?: number;
+  record: ContactRecord;
+}
+
 /** One row a bulk upsert wrote. */
 export interface UpsertedRow {
   id: number;
@@ -147,11 +153,13 @@ export interface ContactsRepository {
   /** Writes a contact's fields unless it is erased; undefined when no such (unerased) contact. */
   update(accountId: number, id: number, record: ContactRecord): Promise<Contact | undefined>;
   /**
-   * Inserts or updates many contacts in one statement (callers keep it under the bind
-   * limit), matched on `matchBy`. A matched contact becomes active again (deleted_at and
-   * purge_at cleared); erased contacts are never matched. Returns the rows written.
+   * Writes many contacts in a few set-based statements, however many there are: a write
+   * with an `id` updates that contact (read and locked by the caller), one without inserts
+   * a new contact. A new one whose `matchBy` key another writer has just inserted updates
+   * that contact instead. An updated contact becomes active again (deleted_at and purge_at
+   * cleared); an erased contact is never written. Returns the rows written, by key.
    */
-  upsertMany(accountId: number, records: readonly ContactRecord[], matchBy: MatchBy): Promise<UpsertedRow[]>;
+  upsertMany(accountId: number, writes: readonly ContactWrite[], matchBy: MatchBy): Promise<UpsertedRow[]>;
   /** A page of contacts in id order. */
   list(accountId: number, query: ContactQuery): Promise<Contact[]>;
   /** How many contacts match a status and, optionally, a list. */
@@ -165,9 +173,6 @@ export interface ContactCountQuery {
   status: ContactStatus | 'all';
   listId?: number;
 }
-
-/** Columns one contact row binds in a multi-row insert: callers size chunks with it. */
-export const CONTACT_BIND_PARAMS_PER_ROW = 25;
 
 /** Orders an offset-paged listing can take (vendor APIs that sort, e.g. Mailjet's `Sort`). */
 export const CONTACT_SORT_KEYS = ['id', 'email', 'name', 'createdAt', 'updatedAt', 'excludedFromCampaigns'] as const;

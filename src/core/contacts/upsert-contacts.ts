@@ -2,7 +2,6 @@ import type { CoreDeps } from '../context.js';
 import { newUuid, normalizeEmail } from '../crypto.js';
 import type { ErrorCode, ErrorDetail } from '../errors.js';
 import type { Repositories } from '../ports.js';
-import { CONTACT_BIND_PARAMS_PER_ROW } from './contact.js';
 import type { ContactInput, ContactRecord, ExistingContact, MatchBy } from './contact.js';
 import { applyContactInput, contactInputProblems, recordProblems } from './contact-input.js';
 import { checkListIds, checkSource } from './contact-rules.js';
@@ -27,7 +26,7 @@ export type UpsertItemResult =
       message: string;
     };
 
-/** Rows per transaction: a bound on statement size and on how long one write holds SQLite's lock. */
+/** Items per transaction of `upsertContacts`: a bound on how long one write holds SQLite's lock. */
 const MAX_CHUNK = 1000;
 
 interface Item {
@@ -54,10 +53,10 @@ const invalidItem = (index: number, code: Extract<ErrorCode, 'VALIDATION_FAILED'
 /**
  * Creates or updates many contacts, matched by email (or external key), and reports
  * per item. Every item is validated before anything is written; valid items are written
- * in chunks of up to 1,000, each in one transaction of a few statements: one read of the
- * contacts it matches (locked where the engine has several writers, so an erasure cannot
- * slip between read and write), one multi-row insert … on conflict do update, and one
- * multi-row insert of memberships. Items naming the same contact apply in order.
+ * in chunks of up to 1,000, each in one transaction of a few set-based statements: one
+ * read of the contacts it matches (locked where the engine has several writers, so an
+ * erasure cannot slip between read and write), one update of the matched contacts, one
+ * insert of the new ones, and one insert of memberships. Items naming the same contact apply in order.
  * A soft-deleted contact that is upserted becomes active again; an erased contact is
  * never matched by email (its address is gone), so its address creates a fresh contact.
  *
@@ -71,35 +70,28 @@ export async function upsertContacts(deps: CoreDeps, accountId: number, inputs: 
   const listIds = await checkListIds(store, accountId, options.listIds);
   const results: UpsertItemResult[] = new Array<UpsertItemResult>(inputs.length);
   const valid = validItems(inputs, matchBy, results);
-  const chunkSize = upsertChunkSize(store.capabilities.maxBindParams);
-  for (let start = 0; start < valid.length; start += chunkSize) {
-    const chunk = valid.slice(start, start + chunkSize);
+  for (let start = 0; start < valid.length; start += MAX_CHUNK) {
+    const chunk = valid.slice(start, start + MAX_CHUNK);
     await store.transaction((tx) => writeChunk(tx, accountId, chunk, { matchBy, source, listIds, now: clock.now() }, results));
   }
   return results;
 }
 
-/** Most items one transaction of `upsertContacts` writes on an engine with this bind limit. */
-export const upsertChunkSize = (maxBindParams: number): number => Math.max(1, Math.min(MAX_CHUNK, Math.floor(maxBindParams / CONTACT_BIND_PARAMS_PER_ROW)));
-
 /**
  * `upsertContacts` inside a transaction the caller holds (a chunk of an import, committed
- * with its progress). The caller checked `listIds` and `source`; keep `inputs` to at
- * most `upsertChunkSize` items so that the transaction stays short.
+ * with its progress), all items at once: every statement is set-based, so its size does
+ * not grow with the items, but the caller bounds how many items one transaction holds.
+ * The caller checked `listIds` and `source`.
  */
 export async function upsertContactsInTransaction(
   tx: Repositories,
-  maxBindParams: number,
   accountId: number,
   inputs: readonly ContactInput[],
   options: { source: string; listIds: readonly number[]; matchBy: MatchBy; now: number },
 ): Promise<UpsertItemResult[]> {
   const results: UpsertItemResult[] = new Array<UpsertItemResult>(inputs.length);
   const valid = validItems(inputs, options.matchBy, results);
-  const chunkSize = upsertChunkSize(maxBindParams);
-  for (let start = 0; start < valid.length; start += chunkSize) {
-    await writeChunk(tx, accountId, valid.slice(start, start + chunkSize), options, results);
-  }
+  if (valid.length > 0) await writeChunk(tx, accountId, valid, options, results);
   return results;
 }
 
@@ -133,8 +125,8 @@ async function writeChunk(
   const { matchBy, source, now } = options;
   const emailNorms = new Set<string>();
   const externalKeys = new Set<string>();
-  for (const { input } of chunk) {
-    if (input.email) emailNorms.add(normalizeEmail(input.email));
+  for (const { input, key } of chunk) {
+    if (input.email) emailNorms.add(matchBy === 'email' ? key : normalizeEmail(input.email));
     if (input.externalKey) externalKeys.add(input.externalKey);
   }
   const existing = await tx.contacts.findByIdentities(accountId, { emailNorms: [...emailNorms], externalKeys: [...externalKeys] }, { lock: 'update' });
@@ -156,7 +148,8 @@ async function writeChunk(
       continue;
     }
     const current = group.record ?? group.base;
-    const next = applyContactInput(current, item.input, { now, source, uuid: newUuid() });
+    // A uuid is drawn only for a contact that does not exist yet.
+    const next = applyContactInput(current, item.input, { now, source, uuid: current ? current.uuid : newUuid() });
     const other = matchBy === 'email' ? next.externalKey : next.emailNorm;
     if (other !== null) {
       const owner = matchBy === 'email' ? byKey.get(other) : byEmail.get(other);
@@ -179,9 +172,11 @@ async function writeChunk(
 
   const written = [...groups.entries()].filter((entry): entry is [string, Group & { record: ContactRecord }] => entry[1].record !== undefined);
   if (written.length === 0) return;
-  const rows = await tx.contacts.upsertMany(accountId, written.map(([, group]) => group.record), matchBy);
+  const rows = await tx.contacts.upsertMany(accountId, written.map(([, group]) => (group.base ? { id: group.base.id, record: group.record } : { record: group.record })), matchBy);
   const rowOf = new Map(rows.map((row) => [row.key, row]));
-  const contactIds: number[] = [];
+  // Contacts created here, and those that existed: memberships of the first kind cannot exist yet.
+  const createdIds: number[] = [];
+  const matchedIds: number[] = [];
   for (const [key, group] of written) {
     const row = rowOf.get(key);
     const [first, ...rest] = group.indexes;
@@ -190,16 +185,17 @@ async function writeChunk(
       for (const index of group.indexes) results[index] = invalidItem(index, 'CONFLICT', { field: matchBy === 'email' ? 'email' : 'external_key', message: 'the contact was erased while this request ran' });
       continue;
     }
-    contactIds.push(row.id);
     // A uuid other than ours means another writer created the contact first: ours updated it.
     const created = group.base === undefined && row.uuid === group.record.uuid;
+    (created ? createdIds : matchedIds).push(row.id);
     if (first !== undefined) results[first] = { index: first, outcome: created ? 'created' : 'updated', contactId: row.id, uuid: row.uuid };
     for (const index of rest) results[index] = { index, outcome: 'updated', contactId: row.id, uuid: row.uuid };
   }
-  if (options.listIds.length > 0 && contactIds.length > 0) {
+  if (options.listIds.length > 0 && createdIds.length + matchedIds.length > 0) {
     // Lists deleted since the request was checked are skipped rather than left with orphan memberships.
     const live = await tx.lists.existingIds(accountId, options.listIds, { lock: 'share' });
-    const memberships = contactIds.flatMap((contactId) => options.listIds.filter((listId) => live.has(listId)).map((listId) => ({ contactId, listId })));
-    await tx.lists.addMemberships(accountId, memberships, now);
+    const listIds = options.listIds.filter((listId) => live.has(listId));
+    if (matchedIds.length > 0) await tx.lists.addContactsToLists(accountId, matchedIds, listIds, now);
+    if (createdIds.length > 0) await tx.lists.addContactsToLists(accountId, createdIds, listIds, now, { newContacts: true });
   }
 }

@@ -85,7 +85,8 @@ const BOOLEANS: Record<string, boolean> = { true: true, false: false, yes: true,
 export function inputOfRow(row: unknown): { input: ContactInput } | { problem: ErrorDetail } {
   if (!isPlainObject(row)) return { problem: { field: 'row', message: 'a row must be an object' } };
   const input: ContactInput = {};
-  for (const [name, value] of Object.entries(row)) {
+  for (const name of Object.keys(row)) {
+    const value = row[name];
     if (name in TEXT_FIELDS) {
       if (value !== null && typeof value !== 'string') return { problem: { field: name, message: `${name} must be a string` } };
       input[TEXT_FIELDS[name as keyof typeof TEXT_FIELDS]] = value;

@@ -1,6 +1,5 @@
 import type { ContactInput } from '../contacts/contact.js';
 import { upsertContactsInTransaction } from '../contacts/upsert-contacts.js';
-import type { CoreDeps } from '../context.js';
 import type { ScrubbableTable } from '../ports.js';
 import type { CountsDelta, OperationKindHandler } from '../operations/operation.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
@@ -17,7 +16,7 @@ const IMPORT_SCRUB_TABLES: readonly ScrubbableTable[] = ['operation_targets'];
  * settles them: the batch is removed (its data with it) and rows that failed keep only
  * their error. A chunk that is run again finds no pending batch and does nothing.
  */
-export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandler {
+export function importHandler(): OperationKindHandler {
   return {
     async plan(_tx, operation) {
       // Chunks follow the batches the rows were stored in (one target per chunk).
@@ -52,7 +51,7 @@ export function importHandler(deps: Pick<CoreDeps, 'store'>): OperationKindHandl
           }
         });
       }
-      const results = await upsertContactsInTransaction(tx, deps.store.capabilities.maxBindParams, accountId, inputs, {
+      const results = await upsertContactsInTransaction(tx, accountId, inputs, {
         source: params.source,
         listIds: params.listIds ?? [],
         matchBy: params.matchBy ?? 'email',

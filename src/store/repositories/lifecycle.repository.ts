@@ -3,7 +3,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { ContactStatus } from '../../core/contacts/contact.js';
 import type { ContactFilter, ErasedContact, IdentityColumn, LifecycleContact, LifecycleRepository } from '../../core/lifecycle/lifecycle.js';
 import type { LockOptions } from '../../core/locks.js';
-import { accountOfKeyedRows, chunked, inValues, valuesRunSize, withLock } from '../batching.js';
+import { accountOfKeyedRows, chunked, inValues, rowsRelation, VALUES_RUN, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database } from '../schema.js';
 
@@ -38,13 +38,13 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
 
   async findBy(accountId: number, column: IdentityColumn, values: readonly (string | number)[], options?: LockOptions): Promise<LifecycleContact[]> {
     const found: LifecycleContact[] = [];
-    for (const run of chunked(values, valuesRunSize(this.capabilities))) {
+    for (const run of chunked(values, VALUES_RUN)) {
       // In id order, so that concurrent writers lock rows in one order and do not deadlock.
       const query = this.db
         .selectFrom('contacts')
         .select(COLUMNS)
         .where(column === 'id' ? accountOfKeyedRows(this.capabilities) : 'account_id', '=', accountId)
-        .where(inValues(column, run, column === 'id' ? 'bigint' : 'text', this.capabilities))
+        .where(inValues(this.capabilities, column, run, column === 'id' ? 'bigint' : 'text'))
         .orderBy('id');
       for (const row of await withLock(query, this.capabilities, options).execute()) found.push(toContact(row));
     }
@@ -85,7 +85,7 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   async softDelete(accountId: number, ids: readonly number[], now: number, purgeAt: number | null): Promise<void> {
-    for (const run of chunked(ids, valuesRunSize(this.capabilities))) {
+    for (const run of chunked(ids, VALUES_RUN)) {
       await this.db
         .updateTable('contacts')
         .set({ status: 'deleted', deleted_at: now, purge_at: purgeAt, updated_at: now })
@@ -98,11 +98,11 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   private ids(column: 'id' | 'contact_id', run: readonly number[]) {
-    return inValues(column, run, 'bigint', this.capabilities);
+    return inValues(this.capabilities, column, run, 'bigint');
   }
 
   async restore(accountId: number, ids: readonly number[], now: number, listIds: readonly number[]): Promise<void> {
-    for (const run of chunked(ids, valuesRunSize(this.capabilities))) {
+    for (const run of chunked(ids, VALUES_RUN)) {
       await this.db
         .updateTable('contacts')
         .set({ status: 'active', deleted_at: null, purge_at: null, updated_at: now })
@@ -123,13 +123,13 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   async erase(accountId: number, contacts: readonly ErasedContact[], now: number, purgeAt: number): Promise<void> {
-    for (const run of chunked(contacts, valuesRunSize(this.capabilities))) {
+    for (const run of chunked(contacts, VALUES_RUN)) {
       const ids = run.map((c) => c.id);
       const placeholders = run.flatMap((c) => (c.placeholder === null ? [] : [c.placeholder]));
       if (placeholders.length > 0) await this.releasePlaceholders(accountId, placeholders);
       await this.db
         .updateTable('contacts')
-        .from(this.idPlaceholderPairs(run) as never)
+        .from(rowsRelation(this.capabilities, 'v', [['id', 'bigint'], ['placeholder', 'text']], run.map((c) => [c.id, c.placeholder])) as never)
         .set({
           email: null,
           email_norm: sql.ref('v.placeholder'),
@@ -167,31 +167,20 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   }
 
   /**
-   * Each contact's new placeholder, joined on its id so that the run is one statement:
-   * on PostgreSQL two arrays through `unnest`, elsewhere a VALUES list.
-   */
-  private idPlaceholderPairs(run: readonly ErasedContact[]) {
-    if (this.capabilities.arrayParams) {
-      return sql`unnest(cast(${run.map((c) => c.id)} as bigint[]), cast(${run.map((c) => c.placeholder)} as text[])) as v(id, placeholder)`;
-    }
-    return sql`(select column1 as id, column2 as placeholder from (values ${sql.join(run.map((c) => sql`(${c.id}, ${c.placeholder})`))})) as v`;
-  }
-
-  /**
    * An earlier shell of the same address (erased, re-added, erased again) gives up its
    * placeholder: the unique (account, email_norm) index allows one holder. The holders are
    * found through that index first; filtering on status in the same statement let PostgreSQL
    * walk every erased shell of the account instead, once per chunk of a large erase.
    */
   private async releasePlaceholders(accountId: number, placeholders: readonly string[]): Promise<void> {
-    const holders = await this.db.selectFrom('contacts').select(['id', 'status']).where('account_id', '=', accountId).where(inValues('email_norm', placeholders, 'text', this.capabilities)).execute();
+    const holders = await this.db.selectFrom('contacts').select(['id', 'status']).where('account_id', '=', accountId).where(inValues(this.capabilities, 'email_norm', placeholders, 'text')).execute();
     const shells = holders.filter((h) => h.status === 'erased').map((h) => h.id);
     if (shells.length === 0) return;
     await this.db.updateTable('contacts').set({ email_norm: null }).where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('id', shells)).where('status', '=', 'erased').execute();
   }
 
   async purge(accountId: number, ids: readonly number[]): Promise<void> {
-    for (const run of chunked(ids, valuesRunSize(this.capabilities))) {
+    for (const run of chunked(ids, VALUES_RUN)) {
       await this.db.deleteFrom('events').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
       await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
       await this.db.deleteFrom('contacts').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('id', run)).execute();

@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { List, ListMembership, ListPatch, ListSortKey, ListsRepository, Membership, NewList } from '../../core/lists/list.js';
 import type { LockOptions } from '../../core/locks.js';
-import { chunked, inListSize, withLock } from '../batching.js';
+import { chunked, idsRelation, inListSize, rowsRelation, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { withDriverErrors } from '../errors.js';
 import type { Database, ListsTable } from '../schema.js';
@@ -17,8 +18,9 @@ const toList = (row: Selectable<ListsTable>): List => ({
   updatedAt: row.updated_at,
 });
 
-/** Bound values per membership row. */
-const MEMBERSHIP_COLUMNS = 4;
+/** Memberships per statement: they are bound as two arrays (or one JSON text), not one value each. */
+const MEMBERSHIP_RUN = 100_000;
+const MEMBERSHIP_PAIR = [['contact_id', 'bigint'], ['list_id', 'bigint']] as const;
 
 export class KyselyListsRepository implements ListsRepository {
   constructor(
@@ -90,15 +92,26 @@ export class KyselyListsRepository implements ListsRepository {
 
   async addMemberships(accountId: number, memberships: readonly Membership[], now: number): Promise<number> {
     let added = 0;
-    for (const run of chunked(memberships, this.capabilities.maxBindParams / MEMBERSHIP_COLUMNS)) {
-      const result = await this.db
-        .insertInto('list_memberships')
-        .values(run.map((m) => ({ account_id: accountId, contact_id: m.contactId, list_id: m.listId, created_at: now })))
-        .onConflict((oc) => oc.columns(['contact_id', 'list_id']).doNothing())
-        .executeTakeFirst();
-      added += Number(result.numInsertedOrUpdatedRows ?? 0);
+    // Set-based: a run of pairs is one statement with the pairs bound as one JSON text.
+    for (const run of chunked(memberships, MEMBERSHIP_RUN)) {
+      const pairs = rowsRelation(this.capabilities, 'm', MEMBERSHIP_PAIR, run.map((m) => [m.contactId, m.listId]));
+      const result = await sql`insert into list_memberships (account_id, contact_id, list_id, created_at)
+        select ${accountId}, m.contact_id, m.list_id, ${now} from ${pairs} where true
+        on conflict (contact_id, list_id) do nothing`.execute(this.db);
+      added += Number(result.numAffectedRows ?? 0);
     }
     return added;
+  }
+
+  async addContactsToLists(accountId: number, contactIds: readonly number[], listIds: readonly number[], now: number, options?: { newContacts?: boolean }): Promise<void> {
+    if (listIds.length === 0) return;
+    const onConflict = options?.newContacts ? sql`` : sql`on conflict (contact_id, list_id) do nothing`;
+    for (const run of chunked(contactIds, MEMBERSHIP_RUN)) {
+      // Contacts outer, lists inner: rows arrive in primary-key order.
+      await sql`insert into list_memberships (account_id, contact_id, list_id, created_at)
+        select ${accountId}, c.id, l.id, ${now} from ${idsRelation(this.capabilities, 'c', run)} cross join ${idsRelation(this.capabilities, 'l', listIds)}
+        where true ${onConflict}`.execute(this.db);
+    }
   }
 
   async removeMemberships(accountId: number, listId: number, contactIds: readonly number[]): Promise<number> {

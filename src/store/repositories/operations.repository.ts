@@ -14,7 +14,7 @@ import type {
   TargetOutcome,
 } from '../../core/operations/operation.js';
 import { TARGET_BIND_PARAMS_PER_ROW } from '../../core/operations/operation.js';
-import { chunked, inListSize } from '../batching.js';
+import { chunked, rowsRelation } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database, OperationsTable } from '../schema.js';
 
@@ -214,13 +214,9 @@ export class KyselyOperationsRepository implements OperationsRepository {
   }
 
   async settleTargets(operationId: number, targets: ReadonlyArray<{ seq: number; valueHash: string }>, outcome: string, detail: string | null): Promise<void> {
-    // One statement per run: each target's hash comes from two arrays through `unnest`
-    // (PostgreSQL) or a VALUES list, joined on its seq.
-    const arrays = this.capabilities.arrayParams;
-    for (const run of chunked(targets, arrays ? BULK_RUN : Math.floor(inListSize(this.capabilities) / 2))) {
-      const values = arrays
-        ? sql`unnest(cast(${run.map((t) => t.seq)} as integer[]), cast(${run.map((t) => t.valueHash)} as text[])) as v(seq, hash)`
-        : sql`(select column1 as seq, column2 as hash from (values ${sql.join(run.map((t) => sql`(${t.seq}, ${t.valueHash})`))})) as v`;
+    // One statement per run: each target's hash joined on its seq, the run bound as one parameter.
+    for (const run of chunked(targets, BULK_RUN)) {
+      const values = rowsRelation(this.capabilities, 'v', [['seq', 'integer'], ['hash', 'text']], run.map((t) => [t.seq, t.valueHash]));
       await this.db
         .updateTable('operation_targets')
         .from(values as never)
