@@ -91,7 +91,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
     importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 10_000, 1),
     importMaxRows: intOf('LETHE_IMPORT_MAX_ROWS', pick('importMaxRows', 'LETHE_IMPORT_MAX_ROWS'), 1_000_000, 1),
-    chunkSize: intOf('LETHE_CHUNK_SIZE', pick('chunkSize', 'LETHE_CHUNK_SIZE'), 2000, 1),
+    chunkSize: intOf('LETHE_CHUNK_SIZE', pick('chunkSize', 'LETHE_CHUNK_SIZE'), 5000, 1),
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
     workerConcurrency: intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
