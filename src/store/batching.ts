@@ -78,5 +78,8 @@ export function rowsRelation(capabilities: Capabilities, alias: string, columns:
     return sql`(select ${picks} from jsonb_array_elements(cast(${json} as jsonb)) as j(value)) as ${sql.raw(alias)}`;
   }
   const picks = sql.raw(columns.map(([name], k) => `j.value ->> ${k} as ${name}`).join(', '));
-  return sql`(select ${picks} from jsonb_each(${json}) as j) as ${sql.raw(alias)}`;
+  // `limit -1` (no limit) keeps SQLite from flattening the subquery: flattened, it ran the
+  // JSON rows as the inner loop of every row the other side's index found (all of an
+  // operation's targets, once per chunk); materialized, it reads them once and probes by key.
+  return sql`(select ${picks} from jsonb_each(${json}) as j limit -1) as ${sql.raw(alias)}`;
 }

@@ -14,7 +14,10 @@ export function translateDriverError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
     return new AppError('CONFLICT', 'the record refers to, or is referred to by, another record', { cause: error });
   }
-  if (code === 'SQLITE_BUSY' || code === '40001' || code === '40P01') {
+  // SQLite's extended codes too (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, SQLITE_LOCKED_…):
+  // another connection held the database past the busy timeout.
+  const busy = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  if (busy || code === '40001' || code === '40P01') {
     return new AppError('CONFLICT', 'the database was busy; try again', { cause: error });
   }
   return error;
