@@ -361,31 +361,26 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return row.attempts;
   }
 
-  async claimScrubDue(now: number): Promise<Operation | undefined> {
-    let query = this.db
+  /** Ended operations whose storage scrub is due, oldest first. */
+  private scrubDue(now: number) {
+    return this.db
       .selectFrom('operations')
       .selectAll()
       .where('state', 'in', ['completed', 'failed', 'canceled'])
       .where('scrubbed_at', 'is', null)
       .where('run_after', '<=', now)
-      .orderBy('id')
-      .limit(1);
+      .orderBy('id');
+  }
+
+  async claimScrubDue(now: number): Promise<Operation | undefined> {
+    let query = this.scrubDue(now).limit(1);
     if (this.capabilities.skipLocked) query = query.forUpdate().skipLocked();
     const row = await query.executeTakeFirst();
     return row ? toOperation(row) : undefined;
   }
 
   async listScrubDue(now: number, limit: number): Promise<Operation[]> {
-    const rows = await this.db
-      .selectFrom('operations')
-      .selectAll()
-      .where('state', 'in', ['completed', 'failed', 'canceled'])
-      .where('scrubbed_at', 'is', null)
-      .where('run_after', '<=', now)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toOperation);
+    return (await this.scrubDue(now).limit(limit).execute()).map(toOperation);
   }
 
   async markScrubbed(id: number, now: number): Promise<void> {
