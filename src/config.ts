@@ -54,6 +54,14 @@ function intOf(name: string, raw: string | number | boolean | undefined, fallbac
   return value;
 }
 
+function atMost(name: string, value: number, max: number): number {
+  if (value > max) throw new Error(`${name} must be at most ${max}, got "${value}"`);
+  return value;
+}
+
+/** Chunk loops per worker: each holds a connection of the pool (10), leaving room for the scrub and reads. */
+const MAX_WORKER_CONCURRENCY = 8;
+
 function boolOf(name: string, raw: string | number | boolean | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (typeof raw === 'boolean') return raw;
@@ -93,7 +101,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     importMaxRows: intOf('LETHE_IMPORT_MAX_ROWS', pick('importMaxRows', 'LETHE_IMPORT_MAX_ROWS'), 1_000_000, 1),
     chunkSize: intOf('LETHE_CHUNK_SIZE', pick('chunkSize', 'LETHE_CHUNK_SIZE'), 5000, 1),
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
-    workerConcurrency: intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1),
+    workerConcurrency: atMost('LETHE_WORKER_CONCURRENCY', intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1), MAX_WORKER_CONCURRENCY),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
   });
 }

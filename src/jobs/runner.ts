@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/core.js';
 import { AppError, isAppError } from '../core/errors.js';
-import { SCRUB_DUE_KEY } from '../core/lifecycle/lifecycle.service.js';
 import { finishOperation } from '../core/operations/finish.js';
 import type { Lease, Operation, OperationChunk } from '../core/operations/operation.js';
-import { SCRUBBABLE_TABLES } from '../core/ports.js';
 import type { Logger } from '../logger.js';
 
 export interface RunnerOptions {
@@ -137,9 +135,9 @@ export class OperationRunner {
   }
 
   /**
-   * Scrubs that failed earlier (or whose process died), and those queued by single-contact
-   * erases, are done now: one scrub serves every operation due, since all their changes
-   * were committed before it started.
+   * Scrubs that failed earlier (or whose process died), and those of single-contact erases,
+   * are done now: one scrub serves every operation due, since all their changes were
+   * committed before it started.
    */
   private async scrubOne(): Promise<boolean> {
     const now = this.deps.clock.now();
@@ -149,17 +147,7 @@ export class OperationRunner {
       await this.scrub(first, others);
       return true;
     }
-    // A single-contact erase whose scrub could not run at once.
-    const due = await this.deps.store.meta.get(SCRUB_DUE_KEY);
-    if (due === undefined || Number(due) > now) return false;
-    try {
-      await this.deps.store.scrubStorage(SCRUBBABLE_TABLES);
-      await this.deps.store.meta.delete(SCRUB_DUE_KEY);
-    } catch (error) {
-      if (!(isAppError(error) && error.code === 'CONFLICT')) this.options.logger?.error({ err: describe(error) }, 'storage scrub failed');
-      await this.deps.store.meta.set(SCRUB_DUE_KEY, String(now + SCRUB_RETRY_MS));
-    }
-    return true;
+    return false;
   }
 
   private handler(op: Operation) {

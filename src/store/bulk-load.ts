@@ -126,7 +126,12 @@ function postgresLoader(handle: DatabaseHandle, accountId: number): BulkLoader {
     const arrays = cols.map((col, i) => sql`${columns[i]}::${sql.raw(types[col] ?? 'text')}[]`);
     await db.connection().execute(async (conn) => {
       await sql`set synchronous_commit = off`.execute(conn);
-      await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(conn);
+      try {
+        await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(conn);
+      } finally {
+        // The connection goes back to the pool: later transactions must commit durably.
+        await sql`reset synchronous_commit`.execute(conn);
+      }
     });
   };
   return {

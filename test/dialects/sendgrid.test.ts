@@ -159,14 +159,19 @@ for (const engine of ENGINES) {
       sendgridErrors(await api(t, { ...t.auth(), 'on-behalf-of': 'somebody-else' }).get('/v3/marketing/contacts/count'), 403);
     });
 
-    it('validates DELETE /v3/marketing/contacts: exactly one of ids and delete_all_contacts', async () => {
+    it('validates DELETE /v3/marketing/contacts: exactly one of ids and delete_all_contacts, ids as UUIDs, nothing queued', async () => {
       const headers = { ...t.auth(), 'content-type': 'application/json' };
+      const before = await t.lethe.store.handle.db.selectFrom('operations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const neither = await t.app.inject({ method: 'DELETE', url: '/v3/marketing/contacts', headers });
       const [error] = sendgridErrors(neither, 400);
       assert.equal(error?.message, "either 'ids' OR 'delete_all_contacts' should be supplied as query param");
       sendgridErrors(await t.app.inject({ method: 'DELETE', url: '/v3/marketing/contacts?ids=a&delete_all_contacts=true', headers }), 400);
       sendgridErrors(await t.app.inject({ method: 'DELETE', url: '/v3/marketing/contacts?delete_all_contacts=yes', headers }), 400);
       sendgridErrors(await t.app.inject({ method: 'DELETE', url: '/v3/marketing/contacts?ids=', headers }), 400);
+      const notUuid = sendgridErrors(await t.app.inject({ method: 'DELETE', url: '/v3/marketing/contacts?ids=a,7f3e1a56-3b1c-4c83-9d6e-0a0c2b1f9e11', headers }), 400);
+      assert.equal(notUuid[0]?.field, 'ids');
+      const after = await t.lethe.store.handle.db.selectFrom('operations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(after.n), Number(before.n), 'nothing queued');
     });
 
     it('validates the erase job: each bad address listed, too many, too large, nothing queued', async () => {

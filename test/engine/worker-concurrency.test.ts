@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { runWorker, WorkSignal } from '../../src/jobs/worker.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES } from '../helpers/engines.js';
@@ -17,6 +18,15 @@ describe('WorkSignal', () => {
     const early = Date.now();
     await signal.sleep(10_000);
     assert.ok(Date.now() - early < 1_000, 'the notice given while none slept ends the next sleep');
+  });
+});
+
+describe('LETHE_WORKER_CONCURRENCY', () => {
+  it('is 1 by default, takes 1 to 8, and refuses anything else with a clear error', () => {
+    assert.equal(loadConfig({}, {}).workerConcurrency, 1);
+    assert.equal(loadConfig({}, { LETHE_WORKER_CONCURRENCY: '8' }).workerConcurrency, 8);
+    assert.throws(() => loadConfig({}, { LETHE_WORKER_CONCURRENCY: '9' }), /LETHE_WORKER_CONCURRENCY must be at most 8/);
+    assert.throws(() => loadConfig({}, { LETHE_WORKER_CONCURRENCY: '0' }), /LETHE_WORKER_CONCURRENCY must be an integer of at least 1/);
   });
 });
 

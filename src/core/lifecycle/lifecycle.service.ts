@@ -9,13 +9,6 @@ import { finishOperation } from '../operations/finish.js';
 import { DELETION_KIND } from '../operations/operation.js';
 import { applyAction, erasePurgeAt, placeholderEmail } from './apply-action.js';
 
-/**
- * lethe_meta key holding the time from which a storage scrub is due that no operation
- * records (set by earlier versions, whose single-contact erase scrubbed in the request).
- * The worker still does it; a single-contact erase now records an operation instead.
- */
-export const SCRUB_DUE_KEY = 'scrub_due_at';
-
 /** Single-contact lifecycle changes done at once (bulk work goes through operations). */
 export class LifecycleService {
   constructor(private readonly deps: CoreDeps) {}

@@ -14,7 +14,7 @@ import type {
   TargetOutcome,
 } from '../../core/operations/operation.js';
 import { TARGET_BIND_PARAMS_PER_ROW } from '../../core/operations/operation.js';
-import { chunked, rowsRelation } from '../batching.js';
+import { chunked, rowsRelation, VALUES_RUN } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import type { Database, OperationsTable } from '../schema.js';
 
@@ -70,9 +70,6 @@ function toOperation(row: Row): Operation {
     attempts: row.attempts,
   };
 }
-
-/** Targets per bulk insert statement. */
-const BULK_RUN = 100_000;
 
 const COUNT_COLUMNS = { processed: 'processed', succeeded: 'succeeded', notFound: 'not_found', invalid: 'invalid', failed: 'failed', skipped: 'skipped', expected: 'expected' } as const;
 
@@ -132,7 +129,7 @@ export class KyselyOperationsRepository implements OperationsRepository {
       if (t.outcome === 'pending' && t.valueHash === null && t.detail === null && t.value !== null) bulk.push({ seq: t.seq, value: t.value });
       else rest.push(t);
     }
-    for (const run of chunked(bulk, BULK_RUN)) {
+    for (const run of chunked(bulk, VALUES_RUN)) {
       const seqs = run.map((t) => t.seq);
       const values = run.map((t) => t.value);
       if (this.capabilities.arrayParams) {
@@ -215,7 +212,7 @@ export class KyselyOperationsRepository implements OperationsRepository {
 
   async settleTargets(operationId: number, targets: ReadonlyArray<{ seq: number; valueHash: string }>, outcome: string, detail: string | null): Promise<void> {
     // One statement per run: each target's hash joined on its seq, the run bound as one parameter.
-    for (const run of chunked(targets, BULK_RUN)) {
+    for (const run of chunked(targets, VALUES_RUN)) {
       const values = rowsRelation(this.capabilities, 'v', [['seq', 'integer'], ['hash', 'text']], run.map((t) => [t.seq, t.valueHash]));
       await this.db
         .updateTable('operation_targets')

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppError, ErrorCode } from '../../../core/errors.js';
+import { STATUS_OF } from '../../error-codes.js';
 import { toAppError } from '../../to-app-error.js';
 
 /** Mailjet's error body: `{"ErrorInfo","ErrorMessage","StatusCode"}`, plus `ErrorIdentifier` on 401 and 5xx. */
@@ -24,21 +25,8 @@ export const mailjetErrors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 404:
 export const AUTH_FAILURE =
   'API key authentication/authorization failure. You may be unauthorized to access the API or your API key may be expired. Visit API keys management section to check your keys.';
 
-/** How Mailjet answers each core error code. */
-const STATUS: Record<ErrorCode, number> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  NOT_ALLOWED: 405,
-  // Mailjet reports duplicates and refused changes as bad requests.
-  ALREADY_EXISTS: 400,
-  CONFLICT: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 400,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-};
+/** How Mailjet answers each core error code: as every surface, but duplicates and refused changes are bad requests. */
+const STATUS: Record<ErrorCode, number> = { ...STATUS_OF, ALREADY_EXISTS: 400, CONFLICT: 400, UNSUPPORTED_MEDIA_TYPE: 400 };
 
 /** Core's field names for what Mailjet calls by its property names. */
 const PROPERTY_OF: Record<string, string> = {

@@ -126,6 +126,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     if (givenIds === (all !== undefined)) throw invalid('ids', "either 'ids' OR 'delete_all_contacts' should be supplied as query param");
     if (all !== undefined && all !== 'true') throw invalid('delete_all_contacts', "delete_all_contacts must be 'true' to delete all contacts");
     if (givenIds && ids.length === 0) throw invalid('ids', 'ids must name at least one contact');
+    // Contact ids are UUIDs: any other value is refused before a job is queued (the value is not echoed).
+    if (ids.some((id) => !isUuid(id))) throw invalid('ids', 'ids are contact ids (UUIDs), comma-separated');
     const operation = await core.operations.create(request.actor, {
       action: 'purge',
       selector: all !== undefined ? { kind: 'all' } : { kind: 'uuids', values: ids },
