@@ -40,6 +40,8 @@ async function timedSqlite(place: Place, transactions: Statement[][], scrub: boo
 async function timedPostgres(place: Place, transactions: Statement[][], scrub: boolean): Promise<{ seconds: number; scrubSeconds: number }> {
   const client = new pg.Client({ connectionString: place.databaseUrl });
   await client.connect();
+  // Lethe's own connection settings (src/store/database.ts), so that both get the same plans.
+  await client.query('set random_page_cost = 1.1');
   try {
     const started = performance.now();
     for (const statements of transactions) {
