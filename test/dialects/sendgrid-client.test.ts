@@ -229,6 +229,11 @@ for (const engine of ENGINES) {
       const before = (await sg.request({ method: 'GET', url: '/v3/marketing/contacts/count' }))[1] as { contact_count: number };
       const noIdentifier = await failure(sg.request({ method: 'PUT', url: '/v3/marketing/contacts', body: { contacts: [{ email: 'fine@example.com' }, { first_name: 'Nobody' }] } }), 400);
       assert.deepEqual(noIdentifier.map((e) => e.field), ['contacts[1]']);
+      // Identifiers Lethe does not match by (phone_number_id, anonymous_id), or external_id in a request matched by email: refused now.
+      const unmatched = await failure(sg.request({ method: 'PUT', url: '/v3/marketing/contacts', body: { contacts: [{ email: 'fine@example.com' }, { external_id: 'crm-1' }, { phone_number_id: 'p-1' }] } }), 400);
+      assert.deepEqual(unmatched.map((e) => e.field), ['contacts[1]', 'contacts[2]']);
+      const anonymousOnly = await failure(sg.request({ method: 'PUT', url: '/v3/marketing/contacts', body: { contacts: [{ anonymous_id: 'anon-1' }] } }), 400);
+      assert.deepEqual(anonymousOnly.map((e) => e.field), ['contacts[0]']);
       await failure(sg.request({ method: 'PUT', url: '/v3/marketing/contacts', body: { list_ids: ['00000000-0000-4000-8000-000000000000'], contacts: [{ email: 'fine@example.com' }] } }), 400);
       await drainOperations(t);
       assert.deepEqual((await sg.request({ method: 'GET', url: '/v3/marketing/contacts/count' }))[1], before);

@@ -45,7 +45,14 @@ export async function upsertRoutes(base: FastifyInstance, { core }: { core: Core
     if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', 'list_ids names lists that do not exist', { details: unknown.map(() => ({ field: 'list_ids', message: 'list_ids names a list that does not exist' })) });
 
     // Matched by email; by external_id only when no contact of the request has an email.
+    // A contact without the key the request is matched by is refused now, not as a failed row
+    // of the job (its values would wait in the job until then).
     const matchBy = contacts.some((c) => c.email !== undefined) ? 'email' : 'externalKey';
+    const key = matchBy === 'email' ? 'email' : 'external_id';
+    const unmatched: ErrorDetail[] = contacts.flatMap((contact, index) =>
+      typeof contact[key] === 'string' && contact[key] !== '' ? [] : [{ field: `contacts[${index}]`, message: `contacts[${index}] needs ${key}: this request matches contacts by ${key}` }],
+    );
+    if (unmatched.length > 0) throw new AppError('VALIDATION_FAILED', unmatched[0]?.message ?? 'invalid contacts', { details: unmatched });
     const operation = await core.imports.create(
       request.actor,
       { format: 'json', rows: contacts.map(importRowOf) },
