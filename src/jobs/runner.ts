@@ -23,6 +23,12 @@ export const backoffMs = (attempt: number): number => Math.min(60_000, 1000 * 2 
 /** A scrub that could not run (readers held the database) is tried again this much later. */
 const SCRUB_RETRY_MS = 30_000;
 
+/**
+ * The worker that ends an operation scrubs right after; until this much later the scrub is
+ * its own (sibling loops and other workers leave it), then anyone's, should that worker die.
+ */
+const INLINE_SCRUB_MS = 10 * 60_000;
+
 /** At most this many operations share one scrub. */
 const SCRUB_BATCH = 500;
 
@@ -75,7 +81,7 @@ export class OperationRunner {
     const op = await this.deps.store.transaction(async (tx) => {
       const found = await tx.operations.claimCancelRequested(now);
       if (!found) return undefined;
-      await finishOperation(this.deps, tx, found, 'canceled', now, { needsScrub: this.needsScrub(found) });
+      await finishOperation(this.deps, tx, found, 'canceled', now, { needsScrub: this.needsScrub(found), scrubFrom: now + INLINE_SCRUB_MS });
       return found;
     });
     if (op && this.needsScrub(op)) await this.scrub(op);
@@ -122,7 +128,7 @@ export class OperationRunner {
         const updated = await tx.operations.completeChunk(chunk, delta, now, this.lease(now));
         if (op.parentId !== null) await tx.operations.addCounts(op.parentId, delta, now);
         if (updated.chunksDone >= updated.chunksTotal) {
-          finished = await finishOperation(this.deps, tx, updated, 'completed', now, { needsScrub: this.needsScrub(updated) });
+          finished = await finishOperation(this.deps, tx, updated, 'completed', now, { needsScrub: this.needsScrub(updated), scrubFrom: now + INLINE_SCRUB_MS });
         }
       });
     } catch (error) {

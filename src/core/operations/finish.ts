@@ -9,7 +9,8 @@ import { auditOperation } from './audit-operation.js';
  * Ends an operation in the caller's transaction: its state, the audit entry, the raw
  * values of targets it never reached forgotten, and, for the last part of a cross-account
  * request, the parent. Storage scrubbing (outside any transaction) follows when
- * `needsScrub`; otherwise the operation is marked scrubbed at once.
+ * `needsScrub`; otherwise the operation is marked scrubbed at once. A caller that scrubs
+ * right after sets `scrubFrom` later, so that other workers leave that scrub to it.
  */
 export async function finishOperation(
   deps: CoreDeps,
@@ -17,14 +18,14 @@ export async function finishOperation(
   op: Operation,
   state: Exclude<OperationState, 'queued' | 'processing'>,
   now: number,
-  options: { error?: { code: string; message: string }; needsScrub?: boolean } = {},
+  options: { error?: { code: string; message: string }; needsScrub?: boolean; scrubFrom?: number } = {},
 ): Promise<Operation> {
   if (state !== 'completed') {
     await tx.operations.cancelPendingChunks(op.id);
     if (op.kind === DELETION_KIND && (VALUE_SELECTOR_KINDS as readonly string[]).includes(op.selectorKind)) await hashUnreached(deps, tx, op);
     await tx.operations.forgetPendingValues(op.id);
   }
-  await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub });
+  await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub, ...(options.scrubFrom !== undefined ? { scrubFrom: options.scrubFrom } : {}) });
   const ended = (await tx.operations.findById(null, op.id)) ?? op;
   await auditOperation(deps, tx, ended, `operation.${state}`);
   if (op.parentId !== null && (await tx.operations.unfinishedChildren(op.parentId)) === 0) {

@@ -223,7 +223,8 @@ export interface OperationsRepository {
   /** Marks the chunk done and adds its counts, renewing the lease: the progress commits with the work. */
   completeChunk(chunk: OperationChunk, delta: CountsDelta, now: number, lease: Lease): Promise<Operation>;
   addCounts(id: number, delta: CountsDelta & { expected?: number }, now: number): Promise<void>;
-  finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean }): Promise<void>;
+  /** `scrubFrom`: when another worker may take up the scrub still owed (default: now). */
+  finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubFrom?: number }): Promise<void>;
   cancelPendingChunks(id: number): Promise<void>;
   /** Running or queued operations whose cancel was requested. */
   claimCancelRequested(now: number): Promise<Operation | undefined>;

@@ -302,7 +302,7 @@ export class KyselyOperationsRepository implements OperationsRepository {
     await this.db.updateTable('operations').set({ ...set, updated_at: now }).where('id', '=', id).execute();
   }
 
-  async finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean }): Promise<void> {
+  async finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubFrom?: number }): Promise<void> {
     await this.db
       .updateTable('operations')
       .set({
@@ -311,7 +311,7 @@ export class KyselyOperationsRepository implements OperationsRepository {
         started_at: sql`coalesce(started_at, ${now})`,
         lease_owner: null,
         lease_expires_at: null,
-        run_after: now,
+        run_after: options.scrubFrom ?? now,
         updated_at: now,
         ...(options.error ? { error_code: options.error.code, error_message: options.error.message } : {}),
         ...(options.scrubbed ? { scrubbed_at: now } : {}),
