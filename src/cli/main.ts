@@ -118,7 +118,7 @@ common(keys.command('create').description('create an API key and print it once')
   });
 
 common(program.command('worker').description('run the operations worker (and the purge scheduler) in this process'))
-  .option('--until-idle', 'exit once no work is left')
+  .option('--until-idle', 'exit once no work is left (scrubs still owed included)')
   .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for work').env('LETHE_WORKER_POLL_MS'))
   .addOption(new Option('--chunk-size <n>', 'contacts per chunk (one transaction each)').env('LETHE_CHUNK_SIZE'))
   .addOption(new Option('--concurrency <n>', 'chunks run at once (PostgreSQL; SQLite runs one)').env('LETHE_WORKER_CONCURRENCY'))
@@ -189,8 +189,10 @@ registerOperationCommands(program, {
   common,
   configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)),
   fail,
-  // `lethe erase` runs a worker in its own process while it waits (leases keep it from
-  // doing twice what a server's worker on the same database also picks up).
+  // `lethe erase` runs a worker in its own process while it waits. It never does twice what a
+  // server's worker on the same database also picks up: each chunk is claimed in the
+  // transaction that does it (SKIP LOCKED on PostgreSQL, one writer on SQLite). The one lease
+  // that matters is a scrub's, renewed while its worker lives and taken over when it lapses.
   runWorker: (lethe, stop) => {
     const abort = new AbortController();
     void stop.then(() => abort.abort());

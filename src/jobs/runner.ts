@@ -14,6 +14,8 @@ export interface RunnerOptions {
   maxAttempts?: number;
   /** A name for this worker in leases (default: random). */
   workerId?: string;
+  /** How long a scrub stays reserved to its worker without a heartbeat (default 10 s). */
+  scrubLeaseMs?: number;
   logger?: Logger;
 }
 
@@ -24,10 +26,12 @@ export const backoffMs = (attempt: number): number => Math.min(60_000, 1000 * 2 
 const SCRUB_RETRY_MS = 30_000;
 
 /**
- * The worker that ends an operation scrubs right after; until this much later the scrub is
- * its own (sibling loops and other workers leave it), then anyone's, should that worker die.
+ * A scrub is reserved to the worker doing it (the one that ended the operation, or the one
+ * that claimed it) by a lease it renews every third of this while it scrubs: sibling loops
+ * and other workers leave it alone while that worker lives, and take it up as soon as the
+ * lease lapses when it dies (a PostgreSQL rewrite of a large table takes many seconds).
  */
-const INLINE_SCRUB_MS = 10 * 60_000;
+const SCRUB_LEASE_MS = 10_000;
 
 /** At most this many operations share one scrub. */
 const SCRUB_BATCH = 500;
@@ -44,6 +48,7 @@ export class OperationRunner {
   readonly #chunkSize: number;
   readonly #leaseMs: number;
   readonly #maxAttempts: number;
+  readonly #scrubLeaseMs: number;
 
   constructor(
     private readonly core: Core,
@@ -53,6 +58,7 @@ export class OperationRunner {
     this.#chunkSize = options.chunkSize;
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#maxAttempts = options.maxAttempts ?? 5;
+    this.#scrubLeaseMs = options.scrubLeaseMs ?? SCRUB_LEASE_MS;
   }
 
   private get deps() {
@@ -61,6 +67,10 @@ export class OperationRunner {
 
   private lease(now: number): Lease {
     return { owner: this.workerId, expiresAt: now + this.#leaseMs };
+  }
+
+  private scrubLease(now: number): Lease {
+    return { owner: this.workerId, expiresAt: now + this.#scrubLeaseMs };
   }
 
   /** Does one step of work; false when there was nothing to do now. */
@@ -81,7 +91,7 @@ export class OperationRunner {
     const op = await this.deps.store.transaction(async (tx) => {
       const found = await tx.operations.claimCancelRequested(now);
       if (!found) return undefined;
-      await finishOperation(this.deps, tx, found, 'canceled', now, { needsScrub: this.needsScrub(found), scrubFrom: now + INLINE_SCRUB_MS });
+      await finishOperation(this.deps, tx, found, 'canceled', now, { needsScrub: this.needsScrub(found), scrubLease: this.scrubLease(now) });
       return found;
     });
     if (op && this.needsScrub(op)) await this.scrub(op);
@@ -128,7 +138,7 @@ export class OperationRunner {
         const updated = await tx.operations.completeChunk(chunk, delta, now, this.lease(now));
         if (op.parentId !== null) await tx.operations.addCounts(op.parentId, delta, now);
         if (updated.chunksDone >= updated.chunksTotal) {
-          finished = await finishOperation(this.deps, tx, updated, 'completed', now, { needsScrub: this.needsScrub(updated), scrubFrom: now + INLINE_SCRUB_MS });
+          finished = await finishOperation(this.deps, tx, updated, 'completed', now, { needsScrub: this.needsScrub(updated), scrubLease: this.scrubLease(now) });
         }
       });
     } catch (error) {
@@ -141,19 +151,17 @@ export class OperationRunner {
   }
 
   /**
-   * Scrubs that failed earlier (or whose process died), and those of single-contact erases,
-   * are done now: one scrub serves every operation due, since all their changes were
-   * committed before it started.
+   * Scrubs that failed earlier, whose worker died, and those of single-contact erases, are
+   * done now: one scrub serves every operation due, since all their changes were committed
+   * before it started.
    */
   private async scrubOne(): Promise<boolean> {
     const now = this.deps.clock.now();
-    const first = await this.deps.store.transaction((tx) => tx.operations.claimScrubDue(now));
-    if (first) {
-      const others = (await this.deps.store.operations.listScrubDue(now, SCRUB_BATCH)).filter((op) => op.id !== first.id);
-      await this.scrub(first, others);
-      return true;
-    }
-    return false;
+    const due = await this.deps.store.transaction((tx) => tx.operations.claimScrubs(now, this.scrubLease(now), SCRUB_BATCH));
+    const [first, ...others] = due;
+    if (!first) return false;
+    await this.scrub(first, others);
+    return true;
   }
 
   private handler(op: Operation) {
@@ -172,12 +180,20 @@ export class OperationRunner {
    */
   private async scrub(op: Operation, alongside: readonly Operation[] = []): Promise<void> {
     const all = [op, ...alongside];
+    const ids = all.map((o) => o.id);
     const tables = [...new Set(all.flatMap((o) => this.core.operations.handlerOf(o.kind)?.scrubTables?.(o) ?? []))];
+    // The heartbeat: while this worker lives and scrubs, the reservation stays its own.
+    const heartbeat = setInterval(() => {
+      this.deps.store.operations.renewScrubLease(ids, this.scrubLease(this.deps.clock.now())).catch((error: unknown) => this.options.logger?.warn({ err: describe(error) }, 'scrub lease not renewed'));
+    }, Math.max(10, Math.floor(this.#scrubLeaseMs / 3)));
+    heartbeat.unref();
     try {
       if (tables.length > 0) await this.deps.store.scrubStorage(tables);
+      clearInterval(heartbeat);
       const now = this.deps.clock.now();
       for (const o of all) await this.deps.store.operations.markScrubbed(o.id, now);
     } catch (error) {
+      clearInterval(heartbeat);
       if (!(isAppError(error) && error.code === 'CONFLICT')) this.options.logger?.error({ operationId: op.id, err: describe(error) }, 'storage scrub failed');
       const later = this.deps.clock.now() + SCRUB_RETRY_MS;
       for (const o of all) await this.deps.store.operations.postponeScrub(o.id, later);

@@ -51,7 +51,7 @@ export class WorkSignal {
 
 /**
  * The worker loop: runs the scheduler now and then, and operations step by step until
- * aborted (or, with `untilIdle`, until nothing is left to do). A step that throws is
+ * aborted (or, with `untilIdle`, until nothing is left to do, scrubs owed included). A step that throws is
  * logged and retried after a pause; the loop itself never dies of one. With a concurrency
  * above one, that many loops share the work (the scheduler runs in the first).
  */
@@ -88,7 +88,14 @@ async function workerLoop(core: Core, options: WorkerOptions, wake: WorkSignal, 
       await new Promise((resolve) => setImmediate(resolve));
       continue;
     }
-    if (options.untilIdle) break;
+    if (options.untilIdle) {
+      // Idle is not done while a scrub is owed: one reserved by a worker that died is taken
+      // up here as soon as its lease lapses, one postponed when it is due again.
+      const owedAt = await core.deps.store.operations.nextScrubOwedAt();
+      if (owedAt === undefined) break;
+      await wake.sleep(Math.max(10, Math.min(options.pollMs, owedAt - core.deps.clock.now())), options.signal);
+      continue;
+    }
     await wake.sleep(options.pollMs, options.signal);
   }
 }

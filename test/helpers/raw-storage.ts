@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/store/database.js';
 
@@ -84,4 +86,33 @@ export async function relationsOf(handle: DatabaseHandle): Promise<string[]> {
 /** A readable summary of hits for assertion messages. */
 export function describeHits(hits: readonly RawHit[]): string {
   return hits.map((h) => `${JSON.stringify(h.value)} in ${h.where} @${h.at} (${h.encoding})`).join('\n');
+}
+
+/**
+ * Another connection with an open read transaction whose snapshot predates what follows:
+ * until it closes, a scrub cannot complete (SQLite's checkpoint cannot truncate the WAL,
+ * PostgreSQL's VACUUM must keep what the snapshot may see).
+ */
+export async function openReader(handle: DatabaseHandle, databaseUrl: string): Promise<{ close(): Promise<void> }> {
+  if (handle.sqlitePath !== undefined) {
+    const reader = new SQLite(handle.sqlitePath, { readonly: true });
+    reader.exec('begin');
+    reader.prepare('select count(*) from contacts').get();
+    return {
+      close: async () => {
+        reader.exec('commit');
+        reader.close();
+      },
+    };
+  }
+  const reader = new pg.Client({ connectionString: databaseUrl });
+  await reader.connect();
+  await reader.query('begin isolation level repeatable read');
+  await reader.query('select count(*) from contacts');
+  return {
+    close: async () => {
+      await reader.query('commit');
+      await reader.end();
+    },
+  };
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { isAppError } from '../../src/core/errors.js';
@@ -10,7 +9,7 @@ import { createStore } from '../../src/store/store.js';
 import type { KyselyStore } from '../../src/store/store.js';
 import { ENGINES, createTestDatabase } from '../helpers/engines.js';
 import type { TestDatabase } from '../helpers/engines.js';
-import { describeHits, searchRawStorage } from '../helpers/raw-storage.js';
+import { describeHits, openReader, searchRawStorage } from '../helpers/raw-storage.js';
 
 const ALL = ['contacts', 'events', 'list_memberships', 'operation_targets'] as const;
 
@@ -141,7 +140,7 @@ for (const engine of ENGINES) {
     it('waits for a reader holding an older snapshot, and gives up with CONFLICT', async () => {
       const values = personalValues();
       const id = await writePerson(values);
-      const reader = await openReader(database, store);
+      const reader = await openReader(store.handle, database.url);
       try {
         await eraseInPlace(id, values);
         await assert.rejects(scrubStorage(store.handle, ALL, { maxWaitMs: 300 }), (error: unknown) => isAppError(error) && error.code === 'CONFLICT');
@@ -211,28 +210,3 @@ describe('scrub mode setting', () => {
     assert.throws(() => loadConfig({}, { LETHE_SCRUB_MODE: 'none' }), /LETHE_SCRUB_MODE must be rewrite or vacuum/);
   });
 });
-
-/** Another connection with an open read transaction whose snapshot predates what follows. */
-async function openReader(database: TestDatabase, store: KyselyStore): Promise<{ close(): Promise<void> }> {
-  if (store.handle.sqlitePath !== undefined) {
-    const reader = new SQLite(store.handle.sqlitePath, { readonly: true });
-    reader.exec('begin');
-    reader.prepare('select count(*) from contacts').get();
-    return {
-      close: async () => {
-        reader.exec('commit');
-        reader.close();
-      },
-    };
-  }
-  const reader = new pg.Client({ connectionString: database.url });
-  await reader.connect();
-  await reader.query('begin isolation level repeatable read');
-  await reader.query('select count(*) from contacts');
-  return {
-    close: async () => {
-      await reader.query('commit');
-      await reader.end();
-    },
-  };
-}

@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../context.js';
 import type { Repositories } from '../ports.js';
 import { DELETION_KIND, VALUE_SELECTOR_KINDS } from './operation.js';
-import type { Operation, OperationState, ValueSelectorKind } from './operation.js';
+import type { Lease, Operation, OperationState, ValueSelectorKind } from './operation.js';
 import { targetHash } from './targets.js';
 import { auditOperation } from './audit-operation.js';
 
@@ -10,7 +10,7 @@ import { auditOperation } from './audit-operation.js';
  * values of targets it never reached forgotten, and, for the last part of a cross-account
  * request, the parent. Storage scrubbing (outside any transaction) follows when
  * `needsScrub`; otherwise the operation is marked scrubbed at once. A caller that scrubs
- * right after sets `scrubFrom` later, so that other workers leave that scrub to it.
+ * right after passes its `scrubLease`, so that other workers leave that scrub to it while it lives.
  */
 export async function finishOperation(
   deps: CoreDeps,
@@ -18,14 +18,14 @@ export async function finishOperation(
   op: Operation,
   state: Exclude<OperationState, 'queued' | 'processing'>,
   now: number,
-  options: { error?: { code: string; message: string }; needsScrub?: boolean; scrubFrom?: number } = {},
+  options: { error?: { code: string; message: string }; needsScrub?: boolean; scrubLease?: Lease } = {},
 ): Promise<Operation> {
   if (state !== 'completed') {
     await tx.operations.cancelPendingChunks(op.id);
     if (op.kind === DELETION_KIND && (VALUE_SELECTOR_KINDS as readonly string[]).includes(op.selectorKind)) await hashUnreached(deps, tx, op);
     await tx.operations.forgetPendingValues(op.id);
   }
-  await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub, ...(options.scrubFrom !== undefined ? { scrubFrom: options.scrubFrom } : {}) });
+  await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub, ...(options.scrubLease !== undefined ? { scrubLease: options.scrubLease } : {}) });
   const ended = (await tx.operations.findById(null, op.id)) ?? op;
   await auditOperation(deps, tx, ended, `operation.${state}`);
   if (op.parentId !== null && (await tx.operations.unfinishedChildren(op.parentId)) === 0) {

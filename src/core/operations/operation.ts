@@ -223,24 +223,32 @@ export interface OperationsRepository {
   /** Marks the chunk done and adds its counts, renewing the lease: the progress commits with the work. */
   completeChunk(chunk: OperationChunk, delta: CountsDelta, now: number, lease: Lease): Promise<Operation>;
   addCounts(id: number, delta: CountsDelta & { expected?: number }, now: number): Promise<void>;
-  /** `scrubFrom`: when another worker may take up the scrub still owed (default: now). */
-  finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubFrom?: number }): Promise<void>;
+  /**
+   * `scrubLease`: the worker that scrubs right after reserves the scrub still owed; others
+   * take it up once the lease lapses (the worker died, or stopped renewing). Without one,
+   * the scrub is anyone's at once.
+   */
+  finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubLease?: Lease }): Promise<void>;
   cancelPendingChunks(id: number): Promise<void>;
   /** Running or queued operations whose cancel was requested. */
   claimCancelRequested(now: number): Promise<Operation | undefined>;
   unfinishedChildren(parentId: number): Promise<number>;
   /** After a failed attempt: count it and wait before the next. */
   retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number>;
-  /** Ended operations whose storage scrub is due. */
-  claimScrubDue(now: number): Promise<Operation | undefined>;
-  /** Up to `limit` ended operations whose storage scrub is due, oldest first (one scrub serves them all). */
-  listScrubDue(now: number, limit: number): Promise<Operation[]>;
+  /**
+   * Up to `limit` ended operations whose scrub is due and unreserved (or whose reserving
+   * worker let its lease lapse), oldest first, reserved to `lease` (one scrub serves them all).
+   */
+  claimScrubs(now: number, lease: Lease, limit: number): Promise<Operation[]>;
+  /** The scrubbing worker's heartbeat: its reservation of these scrubs lasts until `lease.expiresAt`. */
+  renewScrubLease(ids: readonly number[], lease: Lease): Promise<void>;
   markScrubbed(id: number, now: number): Promise<void>;
+  /** The scrub could not run (readers held the database): anyone's again from `runAfter`. */
   postponeScrub(id: number, runAfter: number): Promise<void>;
+  /** When the earliest scrub still owed may be taken up (now or later), or undefined when none is owed. */
+  nextScrubOwedAt(): Promise<number | undefined>;
   /** Whether the account has a scheduler purge not yet ended. */
   hasActiveSchedulerPurge(accountId: number): Promise<boolean>;
-  /** Any work a worker could do now or later (queued, processing, scrub due). */
-  hasWork(now: number): Promise<boolean>;
 }
 
 export interface Lease {

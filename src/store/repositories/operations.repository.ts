@@ -302,16 +302,17 @@ export class KyselyOperationsRepository implements OperationsRepository {
     await this.db.updateTable('operations').set({ ...set, updated_at: now }).where('id', '=', id).execute();
   }
 
-  async finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubFrom?: number }): Promise<void> {
+  async finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubLease?: Lease }): Promise<void> {
     await this.db
       .updateTable('operations')
       .set({
         state,
         finished_at: now,
         started_at: sql`coalesce(started_at, ${now})`,
-        lease_owner: null,
-        lease_expires_at: null,
-        run_after: options.scrubFrom ?? now,
+        // A scrub still owed is reserved to the worker that scrubs right after, for as long as it renews the lease.
+        lease_owner: options.scrubbed ? null : (options.scrubLease?.owner ?? null),
+        lease_expires_at: options.scrubbed ? null : (options.scrubLease?.expiresAt ?? null),
+        run_after: now,
         updated_at: now,
         ...(options.error ? { error_code: options.error.code, error_message: options.error.message } : {}),
         ...(options.scrubbed ? { scrubbed_at: now } : {}),
@@ -358,7 +359,7 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return row.attempts;
   }
 
-  /** Ended operations whose storage scrub is due, oldest first. */
+  /** Ended operations whose storage scrub is due and not reserved by a live worker, oldest first. */
   private scrubDue(now: number) {
     return this.db
       .selectFrom('operations')
@@ -366,26 +367,47 @@ export class KyselyOperationsRepository implements OperationsRepository {
       .where('state', 'in', ['completed', 'failed', 'canceled'])
       .where('scrubbed_at', 'is', null)
       .where('run_after', '<=', now)
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
       .orderBy('id');
   }
 
-  async claimScrubDue(now: number): Promise<Operation | undefined> {
-    let query = this.scrubDue(now).limit(1);
+  async claimScrubs(now: number, lease: Lease, limit: number): Promise<Operation[]> {
+    let query = this.scrubDue(now).limit(limit);
     if (this.capabilities.skipLocked) query = query.forUpdate().skipLocked();
-    const row = await query.executeTakeFirst();
-    return row ? toOperation(row) : undefined;
+    const rows = await query.execute();
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    await this.db.updateTable('operations').set({ lease_owner: lease.owner, lease_expires_at: lease.expiresAt }).where('id', 'in', ids).execute();
+    return rows.map((row) => toOperation({ ...row, lease_owner: lease.owner, lease_expires_at: lease.expiresAt }));
   }
 
-  async listScrubDue(now: number, limit: number): Promise<Operation[]> {
-    return (await this.scrubDue(now).limit(limit).execute()).map(toOperation);
+  async renewScrubLease(ids: readonly number[], lease: Lease): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('operations')
+      .set({ lease_expires_at: lease.expiresAt })
+      .where('id', 'in', [...ids])
+      .where('lease_owner', '=', lease.owner)
+      .where('scrubbed_at', 'is', null)
+      .execute();
   }
 
   async markScrubbed(id: number, now: number): Promise<void> {
-    await this.db.updateTable('operations').set({ scrubbed_at: now }).where('id', '=', id).execute();
+    await this.db.updateTable('operations').set({ scrubbed_at: now, lease_owner: null, lease_expires_at: null }).where('id', '=', id).execute();
   }
 
   async postponeScrub(id: number, runAfter: number): Promise<void> {
-    await this.db.updateTable('operations').set({ run_after: runAfter }).where('id', '=', id).execute();
+    await this.db.updateTable('operations').set({ run_after: runAfter, lease_owner: null, lease_expires_at: null }).where('id', '=', id).execute();
+  }
+
+  async nextScrubOwedAt(): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('operations')
+      .select((eb) => eb.fn.min(sql<number>`case when lease_expires_at is not null and lease_expires_at > run_after then lease_expires_at else run_after end`).as('at'))
+      .where('state', 'in', ['completed', 'failed', 'canceled'])
+      .where('scrubbed_at', 'is', null)
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
   }
 
   async hasActiveSchedulerPurge(accountId: number): Promise<boolean> {
@@ -395,21 +417,6 @@ export class KyselyOperationsRepository implements OperationsRepository {
       .where('account_id', '=', accountId)
       .where('via', '=', 'scheduler')
       .where('state', 'in', ['queued', 'processing'])
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
-  async hasWork(now: number): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('operations')
-      .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('state', 'in', ['queued', 'processing']), eb('run_after', '<=', now)]),
-          eb.and([eb('state', 'in', ['completed', 'failed', 'canceled']), eb('scrubbed_at', 'is', null), eb('run_after', '<=', now)]),
-        ]),
-      )
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
