@@ -55,7 +55,7 @@ for (const engine of ENGINES) {
         const started = Date.now();
         const second = runCli(['worker', ...args, '--until-idle'], { LOG_LEVEL: 'warn' });
         const tookMs = Date.now() - started;
-        assert.equal(second.status, 0, second.stderr);
+        assert.equal(second.status, 0, `${second.stdout}\n${second.stderr}`);
         const done = await row();
         assert.notEqual(done.scrubbed_at, null, 'the restarted worker took the scrub over before it exited');
         assert.equal(done.lease_owner, null);

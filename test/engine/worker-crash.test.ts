@@ -40,7 +40,7 @@ for (const engine of ENGINES) {
       assert.equal(atKill.processed, atKill.chunks_done * 5, 'progress is committed with its chunk');
 
       const second = runCli(['worker', ...args, '--until-idle'], env);
-      assert.equal(second.status, 0, second.stderr);
+      assert.equal(second.status, 0, `${second.stdout}\n${second.stderr}`);
 
       const op = await t.lethe.core.operations.get(actor, created.id);
       assert.equal(op.state, 'completed');
