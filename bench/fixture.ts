@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config.js';
 import { ensureFirstStart } from '../src/core/bootstrap.js';
-import type { Actor } from '../src/core/context.js';
+import type { Actor } from '../src/core/actor.js';
 import type { ContactInput } from '../src/core/contacts/contact.js';
 import type { EventInput } from '../src/core/events/events.service.js';
 import { createLogger } from '../src/logger.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
-import type { Actor } from '../core/context.js';
+import type { Actor } from '../core/actor.js';
 import { OPERATION_ACTIONS, OPERATION_STATES, TERMINAL_STATES } from '../core/operations/operation.js';
 import type { CreateOperationInput, Operation, OperationAction, OperationState, Selector } from '../core/operations/operation.js';
 import { presentOperation } from '../http/native/operations.wire.js';

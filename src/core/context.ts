@@ -1,23 +1,7 @@
 import type { Clock } from './clock.js';
 import type { KeyedHasher } from './crypto.js';
-import type { Scope } from './keys/scopes.js';
 import type { ImportSettings } from './imports/imports.service.js';
 import type { Store } from './ports.js';
-
-/** The API surface a request came through; recorded on operations and in the audit. */
-export const SURFACES = ['native', 'sendgrid', 'mailjet', 'marketing-cloud', 'constant-contact', 'cli', 'scheduler'] as const;
-export type Surface = (typeof SURFACES)[number];
-
-/** Who is asking: the key, the account it belongs to, and the account it acts for. */
-export interface Actor {
-  /** The account the request acts on (the key's own, or a sub-account through on-behalf-of). */
-  accountId: number;
-  /** The account the key belongs to. */
-  keyAccountId: number;
-  keyId: string | null;
-  scopes: readonly Scope[];
-  via: Surface;
-}
 
 /** What every use case may depend on. */
 export interface CoreDeps {

@@ -16,16 +16,17 @@ import { RateLimitsService } from './rate-limits/rate-limits.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
+  const operations = new OperationsService(deps);
   const core = {
     deps,
     accounts: new AccountsService(deps),
     keys: new KeysService(deps),
     audit: new AuditService(deps),
     contacts: new ContactsService(deps),
-    lists: new ListsService(deps),
+    lists: new ListsService(deps, operations),
     events: new EventsService(deps),
     memberships: new MembershipsService(deps),
-    operations: new OperationsService(deps),
+    operations,
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),

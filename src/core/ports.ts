@@ -3,6 +3,7 @@ import type { AuditRepository } from './audit/audit.js';
 import type { ContactsRepository } from './contacts/contact.js';
 import type { EventsRepository } from './events/event.js';
 import type { ImportsRepository } from './imports/import.js';
+import type { AccessTokensRepository } from './keys/access-token.js';
 import type { ApiKeysRepository } from './keys/api-key.js';
 import type { LifecycleRepository } from './lifecycle/lifecycle.js';
 import type { ListsRepository } from './lists/list.js';
@@ -18,6 +19,7 @@ import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
 export interface Repositories {
   accounts: AccountsRepository;
   keys: ApiKeysRepository;
+  accessTokens: AccessTokensRepository;
   meta: MetaRepository;
   audit: AuditRepository;
   contacts: ContactsRepository;

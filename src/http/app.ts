@@ -7,18 +7,17 @@ import type { Config } from '../config.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { registerTolerantJsonParser } from './json-parser.js';
-import { mailjetApi } from './dialects/mailjet/index.js';
-import { sendgridApi } from './dialects/sendgrid/index.js';
 import { createMetrics } from './metrics.js';
-import { nativeApi } from './native/index.js';
 import { sendProblem } from './problem.js';
+import { registerSurfaces } from './surface.js';
+import { SERVED_SURFACES } from './surfaces.js';
 import { systemRoutes } from './system.routes.js';
 import type { WorkerHealth } from './system.routes.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   core: Core;
-  config: Pick<Config, 'bodyLimit' | 'eraseJobRateLimit' | 'sendgridRateLimit' | 'mailjetRateLimit'> & Partial<Pick<Config, 'importBodyLimit'>>;
+  config: Readonly<Config>;
   logger: Logger;
   version?: string;
   /** The embedded worker's liveness, for `/health` (none: 'disabled'). */
@@ -67,8 +66,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error('no such route'), { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }), request, reply));
 
   await app.register(systemRoutes, { core, metrics, ...(options.workerStatus ? { workerStatus: options.workerStatus } : {}) });
-  await app.register(nativeApi, { prefix: '/v1', core, ...(options.config.importBodyLimit ? { importBodyLimit: options.config.importBodyLimit } : {}) });
-  await app.register(mailjetApi, { core, config: options.config });
-  await app.register(sendgridApi, { prefix: '/v3', core, config: options.config });
+  await registerSurfaces(app, SERVED_SURFACES, { core, config: options.config });
   return app;
 }

@@ -1,37 +1,35 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Surface } from '../core/context.js';
+import type { Actor, Surface } from '../core/actor.js';
 import type { Core } from '../core/core.js';
 import { AppError } from '../core/errors.js';
+import { ACCESS_TOKEN_PREFIX } from '../core/keys/access-token.js';
 import type { ApiKey } from '../core/keys/api-key.js';
-import { hasScope } from '../core/keys/scopes.js';
-import type { Scope } from '../core/keys/scopes.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /**
-     * The scope a route needs; several for "any of them" (the handler then checks the
-     * one its input needs); `false` for routes open without a key.
-     */
-    scope?: Scope | readonly Scope[] | false;
-  }
-  interface FastifyRequest {
-    actor: Actor;
-  }
-}
+/**
+ * The credentials a surface may accept, all in `Authorization`:
+ * - `bearer-key`: `Bearer <full API key>` (`lethe_<id>_<secret>`, or the operator's `LETHE_ADMIN_KEY`);
+ * - `basic-key`: `Basic base64(<key id>:<secret>)` (Mailjet's API key and secret key);
+ * - `access-token`: `Bearer lethe_at_…`, a token issued by `core.keys.issueAccessToken`
+ *   (OAuth2 client credentials); it acts as its key, with the token's scopes.
+ */
+export const CREDENTIALS = ['bearer-key', 'basic-key', 'access-token'] as const;
+export type Credential = (typeof CREDENTIALS)[number];
 
-export interface CredentialOptions {
-  bearer?: boolean;
-  basic?: boolean;
-}
+const missing = (credentials: readonly Credential[]): AppError =>
+  new AppError('UNAUTHENTICATED', credentials.includes('basic-key') && credentials.length === 1 ? 'authorization required: send the API key id and secret with HTTP Basic' : 'authorization required: send the API key as a Bearer token');
 
-/** Reads the key from `Authorization` (Bearer, and Basic id:secret where the surface allows it). */
-export async function authenticateKey(core: Core, request: FastifyRequest, options: CredentialOptions = { bearer: true }): Promise<ApiKey> {
+/** Reads and checks the credential in `Authorization` among those the surface accepts. Every failure is `UNAUTHENTICATED`. */
+export async function authenticate(core: Core, request: FastifyRequest, credentials: readonly Credential[]): Promise<ApiKey> {
   const header = request.headers.authorization;
-  if (!header) throw new AppError('UNAUTHENTICATED', 'authorization required: send the API key as a Bearer token');
+  if (!header) throw missing(credentials);
   const [scheme = '', ...rest] = header.trim().split(/\s+/);
   const value = rest.join(' ');
-  if (options.bearer !== false && /^bearer$/i.test(scheme) && value) return core.keys.authenticateToken(value);
-  if (options.basic && /^basic$/i.test(scheme) && value) {
+  if (/^bearer$/i.test(scheme) && value) {
+    const isToken = value.startsWith(ACCESS_TOKEN_PREFIX);
+    if (isToken && credentials.includes('access-token')) return core.keys.authenticateAccessToken(value);
+    if (!isToken && credentials.includes('bearer-key')) return core.keys.authenticateToken(value);
+  }
+  if (/^basic$/i.test(scheme) && value && credentials.includes('basic-key')) {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon > 0) return core.keys.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
@@ -45,24 +43,4 @@ export async function actorFor(core: Core, key: ApiKey, request: FastifyRequest,
   const header = Array.isArray(onBehalfOf) ? onBehalfOf[0] : onBehalfOf;
   const accountId = header !== undefined && header.trim() !== '' ? (await core.accounts.resolveOnBehalfOf(key.accountId, header)).id : key.accountId;
   return { accountId, keyAccountId: key.accountId, keyId: key.id, scopes: key.scopes, via };
-}
-
-export function requireScope(actor: Actor, scope: Scope): void {
-  if (!hasScope(actor.scopes, scope)) throw new AppError('FORBIDDEN', `this key lacks the "${scope}" scope`);
-}
-
-/**
- * The onRequest-style hook a surface installs: authenticate, resolve on-behalf-of,
- * check the route's scope. Routes with `config.scope === false` are open.
- */
-export function authHook(core: Core, via: Surface, options: CredentialOptions = { bearer: true }) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const scope = request.routeOptions.config.scope;
-    if (scope === false) return;
-    const key = await authenticateKey(core, request, options);
-    request.actor = await actorFor(core, key, request, via);
-    if (scope === undefined) throw new AppError('INTERNAL', 'route declares no scope');
-    if (typeof scope === 'string') requireScope(request.actor, scope);
-    else if (!scope.some((s) => hasScope(request.actor.scopes, s))) throw new AppError('FORBIDDEN', `this key lacks any of the scopes ${scope.map((s) => `"${s}"`).join(', ')}`);
-  };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../core/core.js';
-import { authHook } from './auth.js';
+import { surfaceGuard } from './surface.js';
 import type { Metrics } from './metrics.js';
 
 /** The embedded operations worker: 'disabled' when this process runs none (`lethe worker` does the work). */
@@ -34,7 +34,7 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
 
   // Metrics are server-wide (every account's traffic): they need a key with the admin scope.
   await app.register(async (metricsApp) => {
-    metricsApp.addHook('onRequest', authHook(core, 'native'));
+    metricsApp.addHook('onRequest', surfaceGuard(core, { name: 'native', credentials: ['bearer-key'] }));
     metricsApp.get('/metrics', {
       config: { scope: 'admin' },
       schema: { tags: ['system'], summary: 'Prometheus metrics (a key with the admin scope)', produces: ['text/plain'] },

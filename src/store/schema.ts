@@ -29,6 +29,15 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+export interface AccessTokensTable {
+  token_hash: string;
+  key_id: string;
+  account_id: number;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ContactsTable {
   id: Generated<number>;
   account_id: number;
@@ -177,6 +186,7 @@ export interface Database {
   lethe_meta: LetheMetaTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
+  access_tokens: AccessTokensTable;
   contacts: ContactsTable;
   lists: ListsTable;
   list_memberships: ListMembershipsTable;

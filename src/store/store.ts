@@ -6,6 +6,7 @@ import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.j
 import { createScrubber } from './scrub.js';
 import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
+import { KyselyAccessTokensRepository } from './repositories/access-tokens.repository.js';
 import { KyselyApiKeysRepository } from './repositories/api-keys.repository.js';
 import { KyselyAuditRepository } from './repositories/audit.repository.js';
 import { KyselyContactsRepository } from './repositories/contacts.repository.js';
@@ -24,6 +25,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
   return {
     accounts: new KyselyAccountsRepository(db),
     keys: new KyselyApiKeysRepository(db),
+    accessTokens: new KyselyAccessTokensRepository(db),
     meta: new KyselyMetaRepository(db),
     audit: new KyselyAuditRepository(db, capabilities),
     contacts: new KyselyContactsRepository(db, capabilities),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import type { Actor } from '../../src/core/context.js';
+import type { Actor } from '../../src/core/actor.js';
 import { ensureFirstStart } from '../../src/core/bootstrap.js';
 import { OperationRunner } from '../../src/jobs/runner.js';
 import { createLogger } from '../../src/logger.js';

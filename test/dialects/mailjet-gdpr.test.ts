@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DAY_MS, ManualClock } from '../../src/core/clock.js';
-import type { Actor } from '../../src/core/context.js';
+import type { Actor } from '../../src/core/actor.js';
 import { sha256Hex } from '../../src/core/crypto.js';
 import { ENGINES } from '../helpers/engines.js';
 import { buildTestApp } from '../helpers/app.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Actor } from '../../src/core/context.js';
+import type { Actor } from '../../src/core/actor.js';
 import type { CreateOperationInput, Operation } from '../../src/core/operations/operation.js';
 import type { TestApp } from '../helpers/app.js';
 import { drainOperations } from '../helpers/operations.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { Actor } from '../../src/core/context.js';
+import type { Actor } from '../../src/core/actor.js';
 import type { OperationAction, Selector } from '../../src/core/operations/operation.js';
 import { api, createContact } from '../helpers/api.js';
 import { buildTestApp } from '../helpers/app.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Actor } from '../../src/core/context.js';
+import type { Actor } from '../../src/core/actor.js';
 import type { TestApp } from './app.js';
 import { drainOperations } from './operations.js';
 

@@ -1,7 +1,8 @@
 import type { AuditActor } from '../audit/audit.js';
 import { OPERATOR } from '../audit/audit.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { CoreDeps, Actor } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
 

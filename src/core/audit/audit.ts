@@ -1,4 +1,4 @@
-import type { Surface } from '../context.js';
+import type { Surface } from '../actor.js';
 
 /** Who made a change, as the audit records it (an Actor fits). CLI and first start: no key. */
 export interface AuditActor {

@@ -1,4 +1,5 @@
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { newUuid, normalizeEmail } from '../crypto.js';
 import { isValidEmail } from '../email.js';
 import { AppError, invalid, notFound } from '../errors.js';

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isValidTime } from '../contacts/contact-input.js';
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { normalizeEmail } from '../crypto.js';
 import { DAY_MS } from '../clock.js';
 import { isValidEmail } from '../email.js';

@@ -1,6 +1,7 @@
 import type { MatchBy } from '../contacts/contact.js';
 import { checkListIds, checkSource } from '../contacts/contact-rules.js';
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { newUuid } from '../crypto.js';
 import { invalid, notFound } from '../errors.js';
 import { checkPageLimit } from '../input.js';

@@ -4,8 +4,10 @@ import { AuditService } from '../audit/audit.service.js';
 import type { CoreDeps } from '../context.js';
 import { randomHex, safeEqualHex, sha256Hex } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
+import { ACCESS_TOKEN_MAX_TTL_MS, ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_MS } from './access-token.js';
+import type { IssuedAccessToken } from './access-token.js';
 import type { ApiKey } from './api-key.js';
-import { SCOPES, isScope } from './scopes.js';
+import { SCOPES, hasScope, isScope } from './scopes.js';
 import type { Scope } from './scopes.js';
 
 /** A new key: the secret and the full key are shown once and never again. */
@@ -15,6 +17,8 @@ export interface CreatedKey {
   /** The Bearer token: `lethe_<id>_<secret>`. */
   key: string;
 }
+
+const unauthenticated = (): AppError => new AppError('UNAUTHENTICATED', 'the API key is missing, unknown or revoked');
 
 const KEY_FORMAT = /^lethe_([0-9a-f]{24})_([0-9a-f]{48})$/;
 
@@ -65,9 +69,11 @@ export class KeysService {
     return this.deps.store.keys.listByAccount(accountId);
   }
 
+  /** Revokes a key and, with it, every access token it was issued. */
   async revoke(accountId: number, id: string, by: AuditActor = OPERATOR): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.keys.revoke(accountId, id, this.deps.clock.now()))) throw notFound('API key');
+      await tx.accessTokens.deleteByKey(id);
       await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.revoked', subjectType: 'api_key', subjectId: id, data: {} });
     });
   }
@@ -80,14 +86,56 @@ export class KeysService {
 
   /** Checks a public id and secret (Basic auth, OAuth client credentials). Every failure reads the same. */
   async authenticate(id: string, secret: string): Promise<ApiKey> {
-    const failed = new AppError('UNAUTHENTICATED', 'the API key is missing, unknown or revoked');
-    if (!id || !secret || id.length > 64 || secret.length > 512) throw failed;
+    if (!id || !secret || id.length > 64 || secret.length > 512) throw unauthenticated();
     const stored = await this.deps.store.keys.findById(id);
-    if (!stored || stored.revokedAt !== null || !safeEqualHex(stored.secretHash, sha256Hex(secret))) throw failed;
-    const now = this.deps.clock.now();
-    // Last-used time to the minute: enough to audit keys, without a write on every request.
-    if (stored.lastUsedAt === null || now - stored.lastUsedAt > 60_000) await this.deps.store.keys.touch(id, now);
+    if (!stored || stored.revokedAt !== null || !safeEqualHex(stored.secretHash, sha256Hex(secret))) throw unauthenticated();
     const { secretHash: _secretHash, ...apiKey } = stored;
+    await this.touch(apiKey);
     return apiKey;
+  }
+
+  /**
+   * OAuth2 client credentials: the key's public id (`client_id`) and secret
+   * (`client_secret`) buy a bearer token that acts as the key until it expires (20 minutes
+   * by default) or the key is revoked. It carries the key's scopes, or only `scopes` when
+   * given (each must be one the key has: `FORBIDDEN` otherwise). Only its hash is stored;
+   * tokens already expired are deleted on the way. A wrong id or secret is `UNAUTHENTICATED`.
+   */
+  async issueAccessToken(clientId: string, clientSecret: string, options: { ttlMs?: number; scopes?: readonly Scope[] } = {}): Promise<IssuedAccessToken> {
+    const ttlMs = options.ttlMs ?? ACCESS_TOKEN_TTL_MS;
+    if (!Number.isInteger(ttlMs) || ttlMs < 1000 || ttlMs > ACCESS_TOKEN_MAX_TTL_MS) throw new AppError('INTERNAL', 'an access token lives 1 second to 24 hours');
+    const key = await this.authenticate(clientId, clientSecret);
+    const scopes = options.scopes === undefined ? key.scopes : [...new Set(options.scopes)];
+    const beyond = scopes.filter((s) => !hasScope(key.scopes, s));
+    if (beyond.length > 0) throw new AppError('FORBIDDEN', `this key lacks the scope(s) asked for: ${beyond.join(', ')}`, { field: 'scope' });
+    const now = this.deps.clock.now();
+    const token = `${ACCESS_TOKEN_PREFIX}${randomHex(32)}`;
+    const expiresAt = now + ttlMs;
+    await this.deps.store.accessTokens.deleteExpired(now);
+    await this.deps.store.accessTokens.insert({ tokenHash: sha256Hex(token), keyId: key.id, accountId: key.accountId, scopes, createdAt: now, expiresAt });
+    return { token, keyId: key.id, accountId: key.accountId, scopes, expiresAt, expiresIn: Math.floor(ttlMs / 1000) };
+  }
+
+  /**
+   * Checks an access token (`Authorization: Bearer lethe_at_…`): the key it acts as, with
+   * the token's scopes. Unknown, expired and revoked tokens (a revoked key's too) all read
+   * `UNAUTHENTICATED`, the same as a bad key.
+   */
+  async authenticateAccessToken(token: string): Promise<ApiKey> {
+    const value = token.trim();
+    if (!value.startsWith(ACCESS_TOKEN_PREFIX) || value.length > 128) throw unauthenticated();
+    const stored = await this.deps.store.accessTokens.findByHash(sha256Hex(value));
+    if (!stored || stored.expiresAt <= this.deps.clock.now()) throw unauthenticated();
+    const key = await this.deps.store.keys.findById(stored.keyId);
+    if (!key || key.revokedAt !== null) throw unauthenticated();
+    const { secretHash: _secretHash, ...apiKey } = key;
+    await this.touch(apiKey);
+    return { ...apiKey, scopes: stored.scopes };
+  }
+
+  /** Last-used time to the minute: enough to audit keys, without a write on every request. */
+  private async touch(key: ApiKey): Promise<void> {
+    const now = this.deps.clock.now();
+    if (key.lastUsedAt === null || now - key.lastUsedAt > 60_000) await this.deps.store.keys.touch(key.id, now);
   }
 }

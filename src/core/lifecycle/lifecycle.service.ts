@@ -1,9 +1,11 @@
 import { AuditService } from '../audit/audit.service.js';
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import type { Contact } from '../contacts/contact.js';
 import { newUuid } from '../crypto.js';
 import { notFound } from '../errors.js';
 import { isId } from '../input.js';
+import { requireScope } from '../keys/scopes.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { finishOperation } from '../operations/finish.js';
 import { DELETION_KIND } from '../operations/operation.js';
@@ -18,9 +20,10 @@ export class LifecycleService {
    * transaction with its audit entry and a completed erase operation of size 1, whose
    * storage scrub the worker does (and retries) outside the request. An erased contact is
    * returned as it stands (idempotent). With a retention of 0 the rows are purged at once
-   * and the shell returned is the last state it had.
+   * and the shell returned is the last state it had. Needs the `erase` scope.
    */
   async eraseContact(actor: Actor, contactId: number): Promise<Contact> {
+    requireScope(actor, 'erase');
     if (!isId(contactId)) throw notFound('contact');
     const now = this.deps.clock.now();
     const { contact, changed } = await this.deps.store.transaction(async (tx) => {

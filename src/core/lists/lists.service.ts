@@ -1,9 +1,11 @@
 import type { Contact } from '../contacts/contact.js';
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { newUuid } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import { checkPageLimit, isId, MAX_PAGE, pageOf, throwIfProblems } from '../input.js';
+import { requireScope } from '../keys/scopes.js';
 import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { List, ListPatch } from './list.js';
@@ -43,7 +45,11 @@ function checkContactIds(contactIds: readonly number[]): void {
 }
 
 export class ListsService {
-  constructor(private readonly deps: CoreDeps) {}
+  constructor(
+    private readonly deps: CoreDeps,
+    /** Where `deleteWithContacts` queues its purge. */
+    private readonly operations: Pick<OperationsService, 'create'>,
+  ) {}
 
   async create(actor: Actor, input: { name: string; description?: string | null }): Promise<List> {
     const name = checkName(input.name);
@@ -103,8 +109,10 @@ export class ListsService {
    * Deletes the list and, for good, the contacts on it (SendGrid's `delete_contacts`):
    * the members are read now and a purge operation is queued for them, then the list
    * goes. Returns the operation, or null when the list had no live members (no job).
+   * Needs the `erase` scope (checked before anything is read).
    */
-  async deleteWithContacts(actor: Actor, id: number, operations: Pick<OperationsService, 'create'>, options: { label?: string } = {}): Promise<Operation | null> {
+  async deleteWithContacts(actor: Actor, id: number, options: { label?: string } = {}): Promise<Operation | null> {
+    requireScope(actor, 'erase');
     await this.get(actor, id);
     const contactIds: number[] = [];
     let afterId: number | undefined;
@@ -114,7 +122,7 @@ export class ListsService {
       if (page.length < MAX_PAGE) break;
       afterId = page[page.length - 1]?.id;
     }
-    const operation = contactIds.length > 0 ? await operations.create(actor, { action: 'purge', selector: { kind: 'ids', values: contactIds }, ...(options.label ? { label: options.label } : {}) }) : null;
+    const operation = contactIds.length > 0 ? await this.operations.create(actor, { action: 'purge', selector: { kind: 'ids', values: contactIds }, ...(options.label ? { label: options.label } : {}) }) : null;
     await this.delete(actor, id);
     return operation;
   }

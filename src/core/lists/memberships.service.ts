@@ -1,4 +1,5 @@
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import { checkPageLimit, isId, throwIfProblems } from '../input.js';

@@ -1,4 +1,4 @@
-import type { Surface } from '../context.js';
+import type { Surface } from '../actor.js';
 import type { Repositories, ScrubbableTable } from '../ports.js';
 
 /** What a deletion operation does to the contacts it selects. */

@@ -1,9 +1,11 @@
 import type { Account } from '../accounts/account.js';
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { checkListIds } from '../contacts/contact-rules.js';
 import { newUuid } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import { isId, MAX_PAGE } from '../input.js';
+import { requireScope } from '../keys/scopes.js';
 import type { Repositories } from '../ports.js';
 import { softDeletePurgesAtOnce } from '../lifecycle/apply-action.js';
 import { deletionHandler } from './deletion.handler.js';
@@ -22,6 +24,7 @@ import type {
   ValueSelectorKind,
 } from './operation.js';
 import { auditOperation } from './audit-operation.js';
+import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
 import { prepareTargets } from './targets.js';
@@ -93,9 +96,12 @@ export class OperationsService {
   /**
    * Validates (nothing is written on error), dedupes and stores the targets, queues the
    * work and wakes the worker; returns at once. A dry run is an operation too: it counts
-   * what would be affected and changes nothing.
+   * what would be affected and changes nothing. The actor needs the scope the action needs
+   * (`scopeForAction`: `FORBIDDEN` otherwise, before anything is read or written).
    */
   async create(actor: Actor, input: CreateOperationInput): Promise<Operation> {
+    // The scope first: a key that may not do this learns nothing about its input.
+    requireScope(actor, scopeForAction(String(input?.action), input?.dryRun === true));
     const v = validate(input);
     const prepared = (VALUE_SELECTOR_KINDS as readonly string[]).includes(v.selector.kind)
       ? prepareTargets(v.selector.kind as ValueSelectorKind, (v.selector as { values: unknown[] }).values)
@@ -231,6 +237,7 @@ export class OperationsService {
   /** Cancels a queued operation at once, a running one at its next chunk boundary; an ended one stays as it is. */
   async cancel(actor: Actor, ref: number | string): Promise<Operation> {
     const op = await this.find(actor, ref);
+    requireScope(actor, scopeForAction(op.action, op.dryRun));
     const now = this.deps.clock.now();
     if (op.state === 'queued' || op.state === 'processing') {
       await this.deps.store.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../audit/audit.js';
-import type { Actor, CoreDeps } from '../context.js';
+import type { CoreDeps } from '../context.js';
+import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Operation, OperationState } from '../operations/operation.js';
 import { MAX_STATS_BUCKETS, STATS_INTERVALS } from './operation-stats.js';

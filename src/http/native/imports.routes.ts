@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { toIso } from '../../core/clock.js';
 import { MAX_LISTS_PER_WRITE } from '../../core/contacts/contact-rules.js';
-import type { Core } from '../../core/core.js';
+import type { SurfaceContext } from '../surface.js';
 import { AppError, invalid } from '../../core/errors.js';
 import type { ImportParams } from '../../core/imports/import.js';
 import { IMPORT_FIELDS } from '../../core/imports/import-row.js';
@@ -106,14 +106,9 @@ function optionsOf(matchBy: 'email' | 'external_key' | undefined, listIds: numbe
   return { ...(matchBy ? { matchBy: matchBy === 'external_key' ? 'externalKey' : 'email' } : {}), ...(listIds ? { listIds } : {}) };
 }
 
-export interface ImportsRoutesOptions {
-  core: Core;
-  /** Largest import body, in bytes. */
-  bodyLimit: number;
-}
-
-export async function importsRoutes(base: FastifyInstance, { core, bodyLimit }: ImportsRoutesOptions): Promise<void> {
+export async function importsRoutes(base: FastifyInstance, { core, config }: SurfaceContext): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const bodyLimit = config.importBodyLimit;
 
   app.post('/imports', {
     config: { scope: 'write' },

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Actor } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
-import type { Scope } from '../../core/keys/scopes.js';
-import type { Operation } from '../../core/operations/operation.js';
-import { requireScope } from '../auth.js';
+import { ANY_OPERATION_SCOPE } from '../../core/operations/operation-scope.js';
 import { firstErrorValidatorCompiler } from '../validation.js';
 import { AnalyticsQuery, AnalyticsSchema, analyticsQueryOf, presentAnalytics } from './operations-analytics.wire.js';
 import { presentReceipt, ReceiptSchema } from './operations-receipt.wire.js';
@@ -47,21 +44,6 @@ const TargetsQuery = Type.Object({ outcome: Type.Optional(OutcomeSchema), limit:
 /** An id in the path is a number to core; anything else is tried as a uuid. */
 const refOf = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number(id) : id);
 
-/**
- * The scope an operation needs: a dry run changes nothing and tells no more than a `read`
- * key can already learn; soft delete and restore need `delete`; erase and purge `erase`.
- */
-export function scopeFor(action: string, dryRun: boolean): Scope {
-  if (dryRun) return 'read';
-  if (action === 'soft_delete' || action === 'restore') return 'delete';
-  if (action === 'erase' || action === 'purge') return 'erase';
-  return 'write';
-}
-
-const ANY_OPERATION_SCOPE: readonly Scope[] = ['read', 'write', 'delete', 'erase'];
-
-const requireScopeFor = (actor: Actor, op: Pick<Operation, 'action' | 'dryRun'>) => requireScope(actor, scopeFor(op.action, op.dryRun));
-
 export async function operationsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -81,9 +63,8 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
       response: { 202: OperationSchema, ...errorResponses, 409: ProblemRef, 413: ProblemRef },
     },
   }, async (request, reply) => {
-    const body = request.body;
-    requireScope(request.actor, scopeFor(body.action, body.dry_run === true));
-    const operation = await core.operations.create(request.actor, createInputOf(body));
+    // Core checks the scope the action needs (delete, erase, or read for a dry run).
+    const operation = await core.operations.create(request.actor, createInputOf(request.body));
     return reply.status(202).header('location', `/v1/operations/${operation.id}`).send(presentOperation(operation));
   });
 
@@ -149,7 +130,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
   });
 
   app.post('/operations/:id/cancel', {
-    // Checked below: canceling needs the scope that starting the operation needed.
+    // Core checks the rest: canceling needs the scope that starting the operation needed.
     config: { scope: ANY_OPERATION_SCOPE },
     schema: {
       tags,
@@ -158,9 +139,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
       response: { 200: OperationSchema, ...errorResponses, 409: ProblemRef },
     },
   }, async (request) => {
-    const ref = refOf(request.params.id);
-    requireScopeFor(request.actor, await core.operations.get(request.actor, ref));
-    return presentOperation(await core.operations.cancel(request.actor, ref));
+    return presentOperation(await core.operations.cancel(request.actor, refOf(request.params.id)));
   });
 
   app.get('/operations/:id/stream', {

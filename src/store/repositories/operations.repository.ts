@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { Surface } from '../../core/context.js';
+import type { Surface } from '../../core/actor.js';
 import type {
   CountsDelta,
   Lease,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Actor } from '../../../core/context.js';
+import type { Actor } from '../../../core/actor.js';
 import type { Contact, ContactInput, ContactStatus } from '../../../core/contacts/contact.js';
 import type { Core } from '../../../core/core.js';
 import { isAppError, notFound } from '../../../core/errors.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Actor } from '../../../core/context.js';
+import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
 import { isAppError } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';

@@ -20,8 +20,8 @@ const CommaList = Type.Optional(Type.Array(Type.String(), { description: 'A comm
 export async function contactsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/marketing/contacts/count', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/contacts/count', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: 'SendGrid: how many contacts the account has',
@@ -32,8 +32,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return { contact_count: count, billable_count: count };
   });
 
-  app.get('/marketing/contacts/imports/:id', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/contacts/imports/:id', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: 'SendGrid: the status of an upsert or delete job (pending, completed, errored, failed) and its counts',
@@ -51,8 +51,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return presentContactJob(operation);
   });
 
-  app.get('/marketing/contacts/:id', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/contacts/:id', {
+    config: { scope: 'read' },
     schema: { tags, summary: 'SendGrid: a contact by its id (404 once deleted)', params: UuidParam, response: { 200: ContactDetails, ...errorResponses } },
   }, async (request) => {
     const [contact] = await core.contacts.getManyByUuids(request.actor, [request.params.id]);
@@ -61,8 +61,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return shown;
   });
 
-  app.post('/marketing/contacts/batch', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.post('/contacts/batch', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: `SendGrid: up to ${MAX_BATCH_IDS} contacts by id (ids that match none are left out)`,
@@ -74,8 +74,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return { result: await presentContacts(core, request.actor, request, contacts) };
   });
 
-  app.post('/marketing/contacts/search/emails', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.post('/contacts/search/emails', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: `SendGrid: contacts by email, up to ${MAX_SEARCH_EMAILS} addresses; 404 when none matches`,
@@ -107,8 +107,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     return { result };
   });
 
-  app.delete('/marketing/contacts', {
-    config: { sendgrid: { scopes: ['erase'] } },
+  app.delete('/contacts', {
+    config: { scope: 'erase' },
     schema: {
       tags,
       summary: 'SendGrid: delete contacts for good (`ids=a,b,c`, or `delete_all_contacts=true`; exactly one) as a job; afterwards they are 404',

@@ -15,8 +15,8 @@ export const ERASEJOB_MAX_BYTES = 256 * 1024;
 export async function eraseJobRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/recipients/erasejob', {
-    config: { sendgrid: { scopes: ['erase'], limit: 'erasejob' } },
+  app.post('/erasejob', {
+    config: { scope: 'erase', limit: 'erasejob' },
     bodyLimit: ERASEJOB_MAX_BYTES,
     schema: {
       tags,
@@ -40,8 +40,8 @@ export async function eraseJobRoutes(base: FastifyInstance, { core }: { core: Co
     return reply.status(202).send({ job_id: operation.uuid });
   });
 
-  app.get('/recipients/erasejob/:job_id', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/erasejob/:job_id', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: 'Lethe extension to SendGrid (SendGrid documents no status endpoint): the status and counts of an erase job; needs recipients.erasejob.read',

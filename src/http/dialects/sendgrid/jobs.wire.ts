@@ -2,16 +2,28 @@ import { Type } from 'typebox';
 import { toIso } from '../../../core/clock.js';
 import { IMPORT_KIND } from '../../../core/imports/import.js';
 import type { Operation } from '../../../core/operations/operation.js';
+import { operationOutcome } from '../../../core/operations/outcome.js';
+import type { OperationOutcome } from '../../../core/operations/outcome.js';
 
 /** Operations as SendGrid's job statuses. Job ids are operation uuids. */
 
-/** pending = not finished; errored = finished with some errors; failed = nothing done, or the job failed. */
-export function jobStatusOf(operation: Operation): 'pending' | 'completed' | 'errored' | 'failed' {
-  if (operation.state === 'queued' || operation.state === 'processing') return 'pending';
-  if (operation.state !== 'completed') return 'failed';
-  const errored = operation.counts.invalid + operation.counts.failed;
-  if (errored === 0) return 'completed';
-  return operation.counts.succeeded === 0 ? 'failed' : 'errored';
+type JobStatus = 'pending' | 'completed' | 'errored' | 'failed';
+
+/** SendGrid's name for each outcome: pending = not finished; a canceled job failed. */
+const STATUS_OF_OUTCOME: Record<OperationOutcome, JobStatus> = {
+  pending: 'pending',
+  running: 'pending',
+  completed: 'completed',
+  completed_with_errors: 'errored',
+  failed: 'failed',
+  canceled: 'failed',
+};
+
+/** The job status of an operation: a lookup of its outcome (a finished job whose every target errored reads `failed`). */
+export function jobStatusOf(operation: Operation): JobStatus {
+  const outcome = operationOutcome(operation);
+  if (outcome === 'completed_with_errors' && operation.counts.succeeded === 0) return 'failed';
+  return STATUS_OF_OUTCOME[outcome];
 }
 
 export const ContactJob = Type.Object({

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Actor } from '../../../core/context.js';
+import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
 import { newUuid } from '../../../core/crypto.js';
 import { invalid } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
-import { requireScope } from '../../auth.js';
 import { decodeCursor, encodeCursor } from '../../native/wire.js';
 import { ContactDetails } from './contacts.wire.js';
 import { baseUrlOf, commaList, isLive, presentContacts } from './present.js';
@@ -41,8 +40,8 @@ function pageTokenOf(token: string | undefined): number[] {
 export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/marketing/lists', {
-    config: { sendgrid: { scopes: ['write'] } },
+  app.post('/lists', {
+    config: { scope: 'write' },
     schema: {
       tags,
       summary: 'SendGrid: create a list',
@@ -54,8 +53,8 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return reply.status(201).send({ id: list.uuid, name: list.name, contact_count: 0, _metadata: { self: selfOf(request, list) } });
   });
 
-  app.get('/marketing/lists', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/lists', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: 'SendGrid: the account\'s lists, with token pagination (`_metadata.next`)',
@@ -83,8 +82,8 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     };
   });
 
-  app.get('/marketing/lists/:id', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/lists/:id', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: `SendGrid: a list, its contact count and, with contact_sample=true, up to ${SAMPLE_SIZE} of its contacts`,
@@ -100,8 +99,8 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return { ...shown, contact_sample: await presentContacts(core, request.actor, request, contacts.filter(isLive)) };
   });
 
-  app.get('/marketing/lists/:id/contacts/count', {
-    config: { sendgrid: { scopes: ['read'] } },
+  app.get('/lists/:id/contacts/count', {
+    config: { scope: 'read' },
     schema: {
       tags,
       summary: 'SendGrid: how many contacts a list has',
@@ -114,8 +113,8 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return { contact_count: count, billable_count: count };
   });
 
-  app.delete('/marketing/lists/:id/contacts', {
-    config: { sendgrid: { scopes: ['write'] } },
+  app.delete('/lists/:id/contacts', {
+    config: { scope: 'write' },
     schema: {
       tags,
       summary: 'SendGrid: take contacts off a list (`contact_ids=a,b`); memberships only, the contacts stay. Done at once: the job id is a receipt',
@@ -132,8 +131,8 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     return reply.status(202).send({ job_id: newUuid() });
   });
 
-  app.delete('/marketing/lists/:id', {
-    config: { sendgrid: { scopes: ['write'] } },
+  app.delete('/lists/:id', {
+    config: { scope: 'write' },
     schema: {
       tags,
       summary: 'SendGrid: delete a list (204); with delete_contacts=true its contacts are deleted for good too, as a job (200 with its id; needs Lethe\'s erase scope too)',
@@ -147,8 +146,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
       await core.lists.delete(request.actor, list.id);
       return reply.status(204).send(null);
     }
-    requireScope(request.actor, 'erase');
-    const operation = await core.lists.deleteWithContacts(request.actor, list.id, core.operations, { label: 'sendgrid.delete_list_contacts' });
+    const operation = await core.lists.deleteWithContacts(request.actor, list.id, { label: 'sendgrid.delete_list_contacts' });
     return operation ? reply.status(200).send({ job_id: operation.uuid }) : reply.status(204).send(null);
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../../../core/context.js';
+import type { Actor } from '../../../core/actor.js';
 import type { Contact } from '../../../core/contacts/contact.js';
 import type { Core } from '../../../core/core.js';
 import { presentContact } from './contacts.wire.js';

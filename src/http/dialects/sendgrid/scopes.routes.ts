@@ -5,8 +5,8 @@ import { errorResponses, tags } from './schemas.js';
 import { sendgridScopesOf } from './scopes.js';
 
 export async function scopesRoutes(app: FastifyInstance, _options: { core: Core }): Promise<void> {
-  app.get('/scopes', {
-    config: { sendgrid: { scopes: [] } },
+  app.get('/', {
+    config: { scope: 'authenticated' },
     schema: {
       tags,
       summary: 'SendGrid: the scopes of the calling key, in SendGrid\'s names (mapped from Lethe\'s scopes)',

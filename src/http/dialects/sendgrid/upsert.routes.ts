@@ -17,8 +17,8 @@ const IDENTIFIERS = ['email', 'phone_number_id', 'external_id', 'anonymous_id'] 
 export async function upsertRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.put('/marketing/contacts', {
-    config: { sendgrid: { scopes: ['write'] } },
+  app.put('/contacts', {
+    config: { scope: 'write' },
     bodyLimit: UPSERT_MAX_BYTES,
     schema: {
       tags,

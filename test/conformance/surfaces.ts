@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import type { Config } from '../../src/config.js';
+import type { Contact } from '../../src/core/contacts/contact.js';
+import type { CreatedKey } from '../../src/core/keys/keys.service.js';
+
+export interface Call {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  /** A JSON body; a string is sent as it is (for malformed bodies). */
+  payload?: unknown;
+}
+
+/**
+ * One surface as the conformance suite drives it. A new surface joins the suite by adding
+ * one entry to `CONFORMANCE_SURFACES`.
+ */
+export interface ConformanceEntry {
+  surface: string;
+  /** The headers carrying a key the way this surface's clients send it. */
+  credential(key: CreatedKey): Record<string, string>;
+  /** A credential of the right form that names no key. */
+  wrongCredential: Record<string, string>;
+  /** A route that reads one contact (needs `read`). */
+  readContact(contact: Contact): Call;
+  /** A route that erases or purges the contact (needs `erase`). */
+  erase(contact: Contact): Call;
+  /** A route that takes a JSON body and needs at most `write`; the suite sends it malformed. */
+  withBody: Call;
+  /** A path under the surface's mount that no route serves. */
+  unknownRoute: string;
+  /** Does the surface check the key before answering an unknown route (then no key there is 401)? */
+  unknownRouteNeedsKey: boolean;
+  /** Config giving the surface's default rate limit this `limit`; null: the surface has none. */
+  rateLimit: { config: Partial<Record<keyof Config, number>>; limit: number; call(contact: Contact): Call } | null;
+  /** Asserts that the response is an error with this status, in the surface's own shape. */
+  assertError(res: LightMyRequestResponse, status: number): void;
+}
+
+const json = (res: LightMyRequestResponse) => res.json() as Record<string, unknown>;
+
+export const NATIVE: ConformanceEntry = {
+  surface: 'native',
+  credential: (key) => ({ authorization: `Bearer ${key.key}` }),
+  wrongCredential: { authorization: `Bearer lethe_${'0'.repeat(24)}_${'0'.repeat(48)}` },
+  readContact: (c) => ({ method: 'GET', url: `/v1/contacts/${c.id}` }),
+  erase: (c) => ({ method: 'POST', url: '/v1/operations', payload: { action: 'erase', selector: { ids: [c.id] } } }),
+  withBody: { method: 'POST', url: '/v1/contacts' },
+  unknownRoute: '/v1/no/such/route',
+  unknownRouteNeedsKey: false,
+  rateLimit: null,
+  assertError: (res, status) => {
+    assert.equal(res.statusCode, status, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const body = json(res);
+    assert.equal(body.status, status);
+    assert.equal(typeof body.code, 'string');
+    assert.equal(typeof body.detail, 'string');
+  },
+};
+
+export const SENDGRID: ConformanceEntry = {
+  surface: 'sendgrid',
+  credential: (key) => ({ authorization: `Bearer ${key.key}` }),
+  wrongCredential: { authorization: 'Bearer SG.not-a-key.at-all' },
+  readContact: (c) => ({ method: 'GET', url: `/v3/marketing/contacts/${c.uuid}` }),
+  erase: (c) => ({ method: 'DELETE', url: `/v3/marketing/contacts?ids=${c.uuid}` }),
+  withBody: { method: 'POST', url: '/v3/marketing/lists' },
+  unknownRoute: '/v3/marketing/no/such/route',
+  unknownRouteNeedsKey: false,
+  rateLimit: { config: { sendgridRateLimit: 3 }, limit: 3, call: (c) => ({ method: 'GET', url: `/v3/marketing/contacts/${c.uuid}` }) },
+  assertError: (res, status) => {
+    assert.equal(res.statusCode, status, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    const { errors } = json(res) as { errors: Array<{ field: unknown; message: unknown }> };
+    assert.ok(Array.isArray(errors) && errors.length > 0, res.body);
+    for (const e of errors) {
+      assert.ok(e.field === null || typeof e.field === 'string');
+      assert.equal(typeof e.message, 'string');
+    }
+    // SendGrid shows its rate-limit headers on every response, errors included.
+    assert.ok(res.headers['x-ratelimit-limit'] !== undefined, 'x-ratelimit-limit');
+  },
+};
+
+export const MAILJET: ConformanceEntry = {
+  surface: 'mailjet',
+  credential: (key) => ({ authorization: `Basic ${Buffer.from(`${key.apiKey.id}:${key.secret}`).toString('base64')}` }),
+  wrongCredential: { authorization: `Basic ${Buffer.from(`${'0'.repeat(24)}:${'0'.repeat(48)}`).toString('base64')}` },
+  readContact: (c) => ({ method: 'GET', url: `/v3/REST/contact/${c.id}` }),
+  erase: (c) => ({ method: 'DELETE', url: `/v4/contacts/${c.id}` }),
+  withBody: { method: 'POST', url: '/v3/REST/contactslist' },
+  unknownRoute: '/v3/REST/nosuchresource',
+  unknownRouteNeedsKey: true,
+  rateLimit: { config: { mailjetRateLimit: 3 }, limit: 3, call: (c) => ({ method: 'GET', url: `/v3/REST/contact/${c.id}` }) },
+  assertError: (res, status) => {
+    assert.equal(res.statusCode, status, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    const body = json(res);
+    assert.equal(body.StatusCode, status);
+    assert.equal(typeof body.ErrorInfo, 'string');
+    assert.ok(typeof body.ErrorMessage === 'string' || typeof body.ErrorMessage === 'object');
+  },
+};
+
+/** Every surface the server mounts. A new surface: one entry here. */
+export const CONFORMANCE_SURFACES: readonly ConformanceEntry[] = [NATIVE, SENDGRID, MAILJET];
