@@ -1,4 +1,5 @@
 import { defineSurface } from '../../surface.js';
+import { contactsRoutes } from './contacts.routes.js';
 import { deleteRoutes } from './delete.routes.js';
 import { MarketingCloudErrorSchema, sendMarketingCloudError } from './errors.js';
 import { tokenRoutes } from './token.routes.js';
@@ -17,7 +18,7 @@ export const marketingCloudSurface = defineSurface({
   name: 'marketing-cloud',
   mounts: [
     { prefix: '/v2/token', routes: [tokenRoutes] },
-    { prefix: '/contacts', routes: [deleteRoutes] },
+    { prefix: '/contacts', routes: [contactsRoutes, deleteRoutes] },
   ],
   credentials: ['access-token'],
   rateLimits: { policies: (config) => ({ default: { bucket: 'marketing-cloud', limit: config.marketingCloudRateLimit, windowMs: MINUTE } }) },
