@@ -213,6 +213,24 @@ for (const engine of ENGINES) {
         assert.equal(await contactStatus(x.id), undefined);
       });
 
+      it('runs a large delete as one operation in chunks', async () => {
+        const sub = await createSubAccount(t, 'bu-chunks');
+        const mc = api(t, await mcAuth(t, t.adminKey, sub));
+        const actor = { accountId: sub, keyAccountId: sub, keyId: null, scopes: ['admin' as const], via: 'cli' as const };
+        const rows = Array.from({ length: 1200 }, (_, i) => ({ email: `chunk${i}@example.com`, externalKey: `chunk-${i}` }));
+        await t.lethe.core.contacts.upsertMany(sub, rows, { source: 'import' });
+        const keys = [...rows.map((r) => r.externalKey), ...Array.from({ length: 300 }, (_, i) => `missing-${i}`)];
+        const res = await mc.post(`${DELETE}?type=keys`, { values: keys, DeleteOperationType: 'ContactAndAttributes' });
+        assert.equal(res.statusCode, 200, res.body);
+        const id = (res.json() as { operationID: number }).operationID;
+        await drainOperations(t, { chunkSize: 500 });
+        const op = await t.lethe.core.operations.get(actor, id);
+        assert.equal(op.chunksTotal, 3);
+        assert.equal(op.chunksDone, 3);
+        assert.deepEqual([op.counts.succeeded, op.counts.notFound], [1200, 300]);
+        assert.equal((await statusOf(mc, id)).operation.status, 'Completed');
+      });
+
       it('accepts the path and query lower-cased, as FuelSDK sends them', async () => {
         const mc = api(t, await mcAuth(t, t.adminKey));
         const list = (await v1.post('/v1/lists', { name: 'lower', external_key: 'lowerkey' })).json() as { id: number };
