@@ -273,7 +273,9 @@ for (const engine of ENGINES) {
       });
 
       it('needs an access token; erase to delete, read for the status', async () => {
-        assertGatewayError(await t.app.inject({ method: 'POST', url: `${DELETE}?type=ids`, payload: { values: [1] } }), 401);
+        const noToken = await t.app.inject({ method: 'POST', url: `${DELETE}?type=ids`, payload: { values: [1] } });
+        assertGatewayError(noToken, 401);
+        assert.match(String(noToken.headers['www-authenticate']), /^Bearer\s.+?invalid_token/, 'the header on which FuelSDK refreshes its token');
         assertGatewayError(await api(t).post(`${DELETE}?type=ids`, { values: [1] }), 401); // a key is not a token here
         const readKey = await createKey(t, ['read']);
         const reader = api(t, await mcAuth(t, readKey));
