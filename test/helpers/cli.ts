@@ -11,8 +11,8 @@ export function runCli(args: string[], env: Record<string, string> = {}): { stat
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts `lethe …` in the background; resolves once its output matches `ready`. */
-export async function startCli(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+/** Starts `lethe …` in the background; resolves once its output matches `ready` (a wait, not a timing check: a loaded machine can take a while to load tsx). */
+export async function startCli(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 90_000): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));
