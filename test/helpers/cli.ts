@@ -18,7 +18,11 @@ export async function startCli(args: string[], env: Record<string, string>, read
   child.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString('utf8')));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A child left running would keep the test file (and the whole run) alive for ever.
+      child.kill('SIGKILL');
+      reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       if (ready.test(output)) {
         clearTimeout(timer);
