@@ -123,7 +123,7 @@ export class ImportsService {
       for (const run of storedRuns(batches)) await tx.imports.insertBatches(accountId, operation.id, run);
       await auditOperation(this.deps, tx, operation, 'operation.created');
       return operation.id;
-    });
+    }, { lockAccounts: [accountId] });
     this.deps.notifyWork();
     return this.operations.get(actor, operationId);
   }

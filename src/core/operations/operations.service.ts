@@ -150,7 +150,7 @@ export class OperationsService {
         parent.children.push(await this.insertOne(tx, { ...base, accountId: account.id, uuid: newUuid(), parentId: parent.id, state: 'queued' }, prepared?.targets));
       }
       return parent;
-    });
+    }, { lockAccounts: accounts.map((a) => a.id) });
     this.deps.notifyWork();
     return withRates(operation, now);
   }
@@ -249,7 +249,7 @@ export class OperationsService {
           // Its forgotten values (request values, staged import rows) leave bytes the worker scrubs.
           if (fresh?.state === 'queued') await finishOperation(this.deps, tx, fresh, 'canceled', now, { needsScrub: (this.#kinds.get(fresh.kind)?.scrubTables?.(fresh) ?? []).length > 0 });
         }
-      });
+      }, { lockAccounts: [op.accountId] });
       this.deps.notifyWork();
     }
     return this.get(actor, op.id);
@@ -289,7 +289,7 @@ export class OperationsService {
           },
           undefined,
         );
-      });
+      }, { lockAccounts: [accountId] });
       if (op) queued.push(op);
     }
     if (queued.length > 0) this.deps.notifyWork();
