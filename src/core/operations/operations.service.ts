@@ -28,6 +28,7 @@ import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
 import { prepareTargets } from './targets.js';
+import { hasControlChars } from '../text.js';
 
 const SELECTOR_KINDS = [...VALUE_SELECTOR_KINDS, 'list', 'all'] as const;
 const MAX_LABEL = 100;
@@ -66,8 +67,8 @@ function validate(input: CreateOperationInput): Validated {
     if (input.action !== 'restore') throw invalid('restore_to_lists', 'restore_to_lists is for restore only');
     if (!Array.isArray(input.restoreToLists)) throw invalid('restore_to_lists', 'restore_to_lists is an array of list ids');
   }
-  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL)) {
-    throw invalid('label', `label is 1 to ${MAX_LABEL} characters`);
+  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL || hasControlChars(input.label))) {
+    throw invalid('label', `label is 1 to ${MAX_LABEL} characters, no control characters`);
   }
   return { action: input.action, selector, dryRun: input.dryRun ?? false, all: accounts === 'all', restoreToLists: input.restoreToLists ?? [], label: input.label ?? null };
 }
