@@ -97,7 +97,7 @@ export class LifecycleService {
       const counted = (await tx.operations.findById(null, created.id)) ?? created;
       await finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub: true });
       return { contact: shell, changed: true };
-    });
+    }, { lockAccounts: [actor.accountId] });
     if (changed) this.deps.notifyWork();
     return contact;
   }

@@ -28,6 +28,7 @@ import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
 import { prepareTargets } from './targets.js';
+import { hasControlChars } from '../text.js';
 
 const SELECTOR_KINDS = [...VALUE_SELECTOR_KINDS, 'list', 'all'] as const;
 const MAX_LABEL = 100;
@@ -66,8 +67,8 @@ function validate(input: CreateOperationInput): Validated {
     if (input.action !== 'restore') throw invalid('restore_to_lists', 'restore_to_lists is for restore only');
     if (!Array.isArray(input.restoreToLists)) throw invalid('restore_to_lists', 'restore_to_lists is an array of list ids');
   }
-  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL)) {
-    throw invalid('label', `label is 1 to ${MAX_LABEL} characters`);
+  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL || hasControlChars(input.label))) {
+    throw invalid('label', `label is 1 to ${MAX_LABEL} characters, no control characters`);
   }
   return { action: input.action, selector, dryRun: input.dryRun ?? false, all: accounts === 'all', restoreToLists: input.restoreToLists ?? [], label: input.label ?? null };
 }
@@ -150,7 +151,7 @@ export class OperationsService {
         parent.children.push(await this.insertOne(tx, { ...base, accountId: account.id, uuid: newUuid(), parentId: parent.id, state: 'queued' }, prepared?.targets));
       }
       return parent;
-    });
+    }, { lockAccounts: accounts.map((a) => a.id) });
     this.deps.notifyWork();
     return withRates(operation, now);
   }
@@ -249,7 +250,7 @@ export class OperationsService {
           // Its forgotten values (request values, staged import rows) leave bytes the worker scrubs.
           if (fresh?.state === 'queued') await finishOperation(this.deps, tx, fresh, 'canceled', now, { needsScrub: (this.#kinds.get(fresh.kind)?.scrubTables?.(fresh) ?? []).length > 0 });
         }
-      });
+      }, { lockAccounts: [op.accountId] });
       this.deps.notifyWork();
     }
     return this.get(actor, op.id);
@@ -289,7 +290,7 @@ export class OperationsService {
           },
           undefined,
         );
-      });
+      }, { lockAccounts: [accountId] });
       if (op) queued.push(op);
     }
     if (queued.length > 0) this.deps.notifyWork();
