@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { importsRoutes } from './imports.routes.js';
+import { indexRoutes } from './index.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
 import { operationsRoutes } from './operations.routes.js';
@@ -13,7 +14,7 @@ import { ProblemSchema } from './schemas.js';
 /** Lethe's own API under /v1: Bearer keys, per-route scopes, RFC 9457 problem details. */
 export const nativeSurface = defineSurface({
   name: 'native',
-  mounts: [{ prefix: '/v1', routes: [accountsRoutes, keysRoutes, contactsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes] }],
+  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes] }],
   credentials: ['bearer-key'],
   schemas: [ProblemSchema],
   renderError: sendProblem,
