@@ -9,7 +9,9 @@ import { requireScope } from '../keys/scopes.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { finishOperation } from '../operations/finish.js';
 import { DELETION_KIND } from '../operations/operation.js';
-import { applyAction, erasePurgeAt, placeholderEmail } from './apply-action.js';
+import type { OperationAction } from '../operations/operation.js';
+import { applyAction, erasePurgeAt, placeholderEmail, softDeletePurgesAtOnce } from './apply-action.js';
+import type { Repositories } from '../ports.js';
 
 /** Single-contact lifecycle changes done at once (bulk work goes through operations). */
 export class LifecycleService {
@@ -73,32 +75,64 @@ export class LifecycleService {
       };
       // Recorded as an erase operation in the same transaction: the scrub it needs is
       // durable work the worker does (and retries), whatever happens to this process.
-      const created = await tx.operations.insert({
-        accountId: actor.accountId,
-        uuid: newUuid(),
-        parentId: null,
-        kind: DELETION_KIND,
-        action: 'erase',
-        selectorKind: 'ids',
-        selectorSize: 1,
-        params: {},
-        dryRun: false,
-        state: 'processing',
-        expected: 1,
-        processed: 0,
-        invalid: 0,
-        duplicates: 0,
-        requestedByKeyId: actor.keyId,
-        via: actor.via,
-        now,
-      });
-      await auditOperation(this.deps, tx, created, 'operation.created');
-      await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
-      const counted = (await tx.operations.findById(null, created.id)) ?? created;
-      await finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub: true });
+      await this.recordDone(tx, actor, 'erase', now, true);
       return { contact: shell, changed: true };
     });
     if (changed) this.deps.notifyWork();
     return contact;
+  }
+
+  /**
+   * Soft-deletes one contact now (Constant Contact's `DELETE /v3/contacts/{id}`): it
+   * becomes `deleted`, loses its list memberships, keeps its data and can be restored; in
+   * an account whose restore window is -1 it is purged instead. Recorded as a completed
+   * soft-delete operation of size 1 with its audit entries. A contact already deleted is
+   * returned as it stands; an erased one is NOT_FOUND (there is nothing left to delete).
+   * Needs the `delete` scope.
+   */
+  async softDeleteContact(actor: Actor, contactId: number): Promise<{ contact: Contact | undefined; changed: boolean }> {
+    requireScope(actor, 'delete');
+    if (!isId(contactId)) throw notFound('contact');
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transaction(async (tx) => {
+      const account = await tx.accounts.findById(actor.accountId);
+      if (!account) throw notFound('account');
+      const found = await tx.lifecycle.findBy(actor.accountId, 'id', [contactId], { lock: 'update' });
+      const [target] = found;
+      if (!target || target.status === 'erased') throw notFound('contact');
+      const purgesAtOnce = softDeletePurgesAtOnce(account, now);
+      const applied = await applyAction(tx, this.deps.hasher, account, 'soft_delete', found, { now, dryRun: false, restoreToLists: [], purgesAtOnce });
+      if (applied.done.length > 0) await this.recordDone(tx, actor, 'soft_delete', now, purgesAtOnce, { purgesAtOnce });
+      return { contact: await tx.contacts.findById(actor.accountId, contactId), changed: applied.done.length > 0, purged: purgesAtOnce };
+    });
+    if (result.changed && result.purged) this.deps.notifyWork();
+    return { contact: result.contact, changed: result.changed };
+  }
+
+  /** A completed operation of size 1 for a change made at once, with its audit entries; its scrub (if any) is left to the worker. */
+  private async recordDone(tx: Repositories, actor: Actor, action: OperationAction, now: number, needsScrub: boolean, params: Record<string, unknown> = {}): Promise<void> {
+    const created = await tx.operations.insert({
+      accountId: actor.accountId,
+      uuid: newUuid(),
+      parentId: null,
+      kind: DELETION_KIND,
+      action,
+      selectorKind: 'ids',
+      selectorSize: 1,
+      params,
+      dryRun: false,
+      state: 'processing',
+      expected: 1,
+      processed: 0,
+      invalid: 0,
+      duplicates: 0,
+      requestedByKeyId: actor.keyId,
+      via: actor.via,
+      now,
+    });
+    await auditOperation(this.deps, tx, created, 'operation.created');
+    await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
+    const counted = (await tx.operations.findById(null, created.id)) ?? created;
+    await finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub });
   }
 }
