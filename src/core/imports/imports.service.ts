@@ -1,3 +1,4 @@
+import { assertRoomForOperation } from '../operations/operations.service.js';
 import type { MatchBy } from '../contacts/contact.js';
 import { checkListIds, checkSource } from '../contacts/contact-rules.js';
 import type { CoreDeps } from '../context.js';
@@ -94,6 +95,7 @@ export class ImportsService {
 
     const operationId = await this.deps.store.transaction(async (tx) => {
       const listIds = await checkListIds(tx, accountId, options.listIds);
+      await assertRoomForOperation(tx, accountId);
       const params: ImportParams & { label?: string; chunkSize: number } = {
         matchBy,
         listIds,

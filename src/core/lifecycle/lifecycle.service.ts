@@ -155,6 +155,20 @@ export class LifecycleService {
     return result;
   }
 
+  /**
+   * Constant Contact's `DELETE /v3/contacts/{id}`: a soft delete of one contact, where an
+   * erased contact is NOT_FOUND (there is nothing left to delete) rather than a conflict.
+   */
+  async softDeleteContact(actor: Actor, contactId: number): Promise<{ contact: Contact | undefined; changed: boolean }> {
+    try {
+      const result = await this.changeContact(actor, contactId, 'soft_delete');
+      return { contact: result.purged ? undefined : result.contact, changed: result.changed };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'CONFLICT') throw notFound('contact');
+      throw error;
+    }
+  }
+
   /** The completed operation of size 1 that records a single-contact change; its storage scrub (if any) is the worker's. */
   private async recordSingle(tx: Repositories, actor: Actor, action: OperationAction, now: number, needsScrub: boolean, label: string | undefined): Promise<Operation> {
     const created = await tx.operations.insert({
