@@ -101,28 +101,37 @@ export class KeysService {
    * by default) or the key is revoked. It carries the key's scopes, or only `scopes` when
    * given (each must be one the key has: `FORBIDDEN` otherwise). Only its hash is stored;
    * tokens already expired are deleted on the way. A wrong id or secret is `UNAUTHENTICATED`.
+   * `accountId` (Marketing Cloud's `account_id`, a business unit) makes the token act for
+   * that account: the key's own or one of its sub-accounts (`FORBIDDEN` for any other, a
+   * parent or sibling included); default the key's own.
    */
-  async issueAccessToken(clientId: string, clientSecret: string, options: { ttlMs?: number; scopes?: readonly Scope[] } = {}): Promise<IssuedAccessToken> {
+  async issueAccessToken(clientId: string, clientSecret: string, options: { ttlMs?: number; scopes?: readonly Scope[]; accountId?: number } = {}): Promise<IssuedAccessToken> {
     const ttlMs = options.ttlMs ?? ACCESS_TOKEN_TTL_MS;
     if (!Number.isInteger(ttlMs) || ttlMs < 1000 || ttlMs > ACCESS_TOKEN_MAX_TTL_MS) throw new AppError('INTERNAL', 'an access token lives 1 second to 24 hours');
     const key = await this.authenticate(clientId, clientSecret);
     const scopes = options.scopes === undefined ? key.scopes : [...new Set(options.scopes)];
     const beyond = scopes.filter((s) => !hasScope(key.scopes, s));
     if (beyond.length > 0) throw new AppError('FORBIDDEN', `this key lacks the scope(s) asked for: ${beyond.join(', ')}`, { field: 'scope' });
+    const accountId = options.accountId ?? key.accountId;
+    if (accountId !== key.accountId) {
+      const target = Number.isSafeInteger(accountId) ? await this.deps.store.accounts.findById(accountId) : undefined;
+      if (!target || target.parentId !== key.accountId) throw new AppError('FORBIDDEN', 'the account must be the key\'s own or one of its sub-accounts', { field: 'account_id' });
+    }
     const now = this.deps.clock.now();
     const token = `${ACCESS_TOKEN_PREFIX}${randomHex(32)}`;
     const expiresAt = now + ttlMs;
     await this.deps.store.accessTokens.deleteExpired(now);
-    await this.deps.store.accessTokens.insert({ tokenHash: sha256Hex(token), keyId: key.id, accountId: key.accountId, scopes, createdAt: now, expiresAt });
-    return { token, keyId: key.id, accountId: key.accountId, scopes, expiresAt, expiresIn: Math.floor(ttlMs / 1000) };
+    await this.deps.store.accessTokens.insert({ tokenHash: sha256Hex(token), keyId: key.id, accountId, scopes, createdAt: now, expiresAt });
+    return { token, keyId: key.id, accountId, scopes, expiresAt, expiresIn: Math.floor(ttlMs / 1000) };
   }
 
   /**
    * Checks an access token (`Authorization: Bearer lethe_at_…`): the key it acts as, with
    * the token's scopes. Unknown, expired and revoked tokens (a revoked key's too) all read
-   * `UNAUTHENTICATED`, the same as a bad key.
+   * `UNAUTHENTICATED`, the same as a bad key. `actingAccountId`: the account the token was
+   * issued for (the key's own, or one of its sub-accounts).
    */
-  async authenticateAccessToken(token: string): Promise<ApiKey> {
+  async authenticateAccessToken(token: string): Promise<ApiKey & { actingAccountId: number }> {
     const value = token.trim();
     if (!value.startsWith(ACCESS_TOKEN_PREFIX) || value.length > 128) throw unauthenticated();
     const stored = await this.deps.store.accessTokens.findByHash(sha256Hex(value));
@@ -131,7 +140,7 @@ export class KeysService {
     if (!key || key.revokedAt !== null) throw unauthenticated();
     const { secretHash: _secretHash, ...apiKey } = key;
     await this.touch(apiKey);
-    return { ...apiKey, scopes: stored.scopes };
+    return { ...apiKey, scopes: stored.scopes, actingAccountId: stored.accountId };
   }
 
   /** Last-used time to the minute: enough to audit keys, without a write on every request. */
