@@ -25,6 +25,10 @@ export interface Config {
   sendgridRateLimit: number;
   /** Requests per minute per account for the Mailjet dialect (429 beyond it). */
   mailjetRateLimit: number;
+  /** Constant Contact dialect: requests per second per API key (429 beyond it). */
+  ctctRatePerSecond: number;
+  /** Constant Contact dialect: requests per UTC day per API key (429 beyond it). */
+  ctctRatePerDay: number;
   /** Requests per minute per account for the Marketing Cloud dialect (429 beyond it). */
   marketingCloudRateLimit: number;
   /**
@@ -116,6 +120,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
     sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
     mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),
+    ctctRatePerSecond: intOf('LETHE_CTCT_RATE_PER_SECOND', pick('ctctRatePerSecond', 'LETHE_CTCT_RATE_PER_SECOND'), 50, 1),
+    ctctRatePerDay: intOf('LETHE_CTCT_RATE_PER_DAY', pick('ctctRatePerDay', 'LETHE_CTCT_RATE_PER_DAY'), 1_000_000, 1),
     marketingCloudRateLimit: intOf('LETHE_MARKETING_CLOUD_RATE_LIMIT', pick('marketingCloudRateLimit', 'LETHE_MARKETING_CLOUD_RATE_LIMIT'), 600, 1),
     publicUrl: urlOf('LETHE_PUBLIC_URL', pick('publicUrl', 'LETHE_PUBLIC_URL')),
     scrubMode,

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Actor } from '../../src/core/actor.js';
 import type { Contact } from '../../src/core/contacts/contact.js';
+import { SCOPES as SCOPE_ORDER } from '../../src/core/keys/scopes.js';
 import type { Scope } from '../../src/core/keys/scopes.js';
 import { SERVED_SURFACES } from '../../src/http/surfaces.js';
 import { buildTestApp } from '../helpers/app.js';
@@ -92,7 +93,7 @@ for (const engine of ENGINES) {
         it('a key without the scope: 403, nothing written', async () => {
           const a = await account();
           const contact = await contactIn(a.id);
-          const reader = await entry.credential(await keyOf(a.id, ['read', 'write', 'delete']), t.app);
+          const reader = await entry.credential(await keyOf(a.id, entry.withoutEraseScopes ?? ['read', 'write', 'delete']), t.app);
           const before = await written();
           entry.assertError(await send(entry.erase(contact), reader), 403);
           assert.deepEqual(await written(), before);
@@ -130,6 +131,27 @@ for (const engine of ENGINES) {
           entry.assertError(await send({ ...entry.withBody, payload: '{"name": ' }, key), 400);
           entry.assertError(await send({ ...entry.withBody, payload: '[1, 2, 3]' }, key), 400);
           assert.deepEqual(await written(), before);
+        });
+
+        it('every route: no key 401, a key without its scope 403, nothing written; a key with only that scope succeeds', { skip: !entry.routes && 'this surface lists no routes yet' }, async () => {
+          const a = await account();
+          const contact = await contactIn(a.id);
+          const list = await t.lethe.core.lists.create(adminOf(a.id), { name: `conformance-list-${n}` });
+          await t.lethe.core.lists.addMembers(adminOf(a.id), list.id, [contact.id]);
+          const operation = await t.lethe.core.operations.create(adminOf(a.id), { action: 'soft_delete', selector: { kind: 'ids', values: [contact.id] }, dryRun: true });
+          const lacking = (scope: Scope): Scope[] => SCOPE_ORDER.filter((s) => s !== scope && s !== 'admin');
+          for (const route of entry.routes?.({ contact, list, operation }) ?? []) {
+            const name = `${route.call.method} ${route.call.url}`;
+            const without = await entry.credential(await keyOf(a.id, lacking(route.scope)), t.app);
+            const only = await entry.credential(await keyOf(a.id, [route.scope]), t.app);
+            const before = await written();
+            entry.assertError(await send(route.call), 401);
+            entry.assertError(await send(route.call, entry.wrongCredential), 401);
+            entry.assertError(await send(route.call, without), 403);
+            assert.deepEqual(await written(), before, name);
+            const res = await send(route.call, only);
+            assert.equal(res.statusCode, route.status, `${name}: ${res.body}`);
+          }
         });
 
         it('a rate-limited request: 429, nothing written', { skip: entry.rateLimit === null && 'this surface has no rate limit' }, async () => {

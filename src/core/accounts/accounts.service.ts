@@ -64,7 +64,7 @@ export class AccountsService {
         await this.#audit.record(tx, { ...entry, accountId: parent.id });
         await this.#audit.record(tx, { ...entry, accountId: account.id, action: 'account.created', data: { ...settingsData(account), parent_id: parent.id } });
         return account;
-      });
+      }, { lockAccounts: [parent.id] });
     } catch (error) {
       if (error instanceof AppError && error.code === 'ALREADY_EXISTS') {
         throw new AppError('ALREADY_EXISTS', `a sub-account named "${name}" already exists`, { field: 'name' });
@@ -119,6 +119,6 @@ export class AccountsService {
         data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days },
       });
       return after;
-    });
+    }, { lockAccounts: [actor.accountId] });
   }
 }

@@ -9,6 +9,7 @@ import type { IssuedAccessToken } from './access-token.js';
 import type { ApiKey } from './api-key.js';
 import { SCOPES, hasScope, isScope } from './scopes.js';
 import type { Scope } from './scopes.js';
+import { hasControlChars } from '../text.js';
 
 /** A new key: the secret and the full key are shown once and never again. */
 export interface CreatedKey {
@@ -53,7 +54,7 @@ export class KeysService {
   async create(accountId: number, options: { name?: string; scopes?: readonly string[]; token?: string } = {}, by: AuditActor = OPERATOR): Promise<CreatedKey> {
     const scopes = parseScopes(options.scopes);
     const name = (options.name ?? 'key').trim();
-    if (name.length === 0 || name.length > 100) throw invalid('name', 'a key name is 1 to 100 characters');
+    if (name.length === 0 || name.length > 100 || hasControlChars(name)) throw invalid('name', 'a key name is 1 to 100 characters, no control characters');
     if (options.token !== undefined && options.token.length < 16) throw invalid('token', 'a given key must be at least 16 characters');
     const { id, secret } = options.token !== undefined ? splitKey(options.token) : { id: randomHex(12), secret: randomHex(24) };
     const now = this.deps.clock.now();
@@ -61,7 +62,7 @@ export class KeysService {
     await this.deps.store.transaction(async (tx) => {
       await tx.keys.insert({ ...apiKey, secretHash: sha256Hex(secret) });
       await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.created', subjectType: 'api_key', subjectId: id, data: { scopes: scopes.join(',') } });
-    });
+    }, { lockAccounts: [accountId] });
     return { apiKey, secret, key: options.token ?? `lethe_${id}_${secret}` };
   }
 
@@ -75,7 +76,7 @@ export class KeysService {
       if (!(await tx.keys.revoke(accountId, id, this.deps.clock.now()))) throw notFound('API key');
       await tx.accessTokens.deleteByKey(id);
       await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.revoked', subjectType: 'api_key', subjectId: id, data: {} });
-    });
+    }, { lockAccounts: [accountId] });
   }
 
   /** Checks a full key (Bearer). */

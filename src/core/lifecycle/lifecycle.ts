@@ -17,6 +17,8 @@ export type IdentityColumn = 'id' | 'uuid' | 'external_key' | 'email_norm';
 export interface ContactFilter {
   statuses: readonly ContactStatus[];
   listId?: number;
+  /** Members of any of these lists. */
+  listIds?: readonly number[];
   /** Only contacts whose purge_at is at or before this time. */
   purgeDueAt?: number;
 }

@@ -17,6 +17,7 @@ function filterOf(operation: Operation): ContactFilter {
   const action = operation.action as OperationAction;
   if (operation.selectorKind === 'due') return { statuses: CONTACT_STATUSES, purgeDueAt: Number(operation.params.dueAt) };
   if (operation.selectorKind === 'list') return { statuses: ELIGIBLE[action], listId: Number(operation.params.listId) };
+  if (operation.selectorKind === 'lists') return { statuses: ELIGIBLE[action], listIds: (operation.params.listIds as number[] | undefined) ?? [] };
   return { statuses: ELIGIBLE[action] };
 }
 
@@ -66,7 +67,7 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
 }
 
 /** Resolves a chunk of named targets to contacts, applies the action, records each target's outcome and forgets its value. */
-async function processTargets(
+export async function processTargets(
   deps: CoreDeps,
   tx: Repositories,
   operation: Operation,

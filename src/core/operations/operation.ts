@@ -12,7 +12,12 @@ export type Selector =
   | { kind: 'external_keys'; values: unknown[] }
   | { kind: 'emails'; values: unknown[] }
   | { kind: 'list'; listId: number }
+  /** The members of any of these lists (at most `MAX_SELECTOR_LISTS`). */
+  | { kind: 'lists'; listIds: number[] }
   | { kind: 'all' };
+
+/** Most lists a `lists` selector names. */
+export const MAX_SELECTOR_LISTS = 100;
 
 export type SelectorKind = Selector['kind'];
 /** Selectors whose values are stored as targets, one row per distinct value. */
@@ -258,6 +263,8 @@ export interface OperationsRepository {
   postponeScrub(id: number, runAfter: number): Promise<void>;
   /** When the earliest scrub still owed may be taken up (now or later), or undefined when none is owed. */
   nextScrubOwedAt(): Promise<number | undefined>;
+  /** How many of the account's operations are queued or processing. */
+  countUnfinished(accountId: number): Promise<number>;
   /** Whether the account has a scheduler purge not yet ended. */
   hasActiveSchedulerPurge(accountId: number): Promise<boolean>;
 }

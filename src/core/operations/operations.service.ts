@@ -11,7 +11,8 @@ import { suppressionWindowOf } from '../accounts/account.js';
 import { DAY_MS } from '../clock.js';
 import { softDeletePurgesAtOnce } from '../lifecycle/apply-action.js';
 import { deletionHandler } from './deletion.handler.js';
-import { DELETION_KIND, MAX_TARGETS, OPERATION_ACTIONS, OPERATION_STATES, TARGET_OUTCOMES, VALUE_SELECTOR_KINDS } from './operation.js';
+import { MEMBERSHIPS_KIND, membershipsHandler } from './memberships.handler.js';
+import { DELETION_KIND, MAX_SELECTOR_LISTS, MAX_TARGETS, OPERATION_ACTIONS, OPERATION_STATES, TARGET_OUTCOMES, VALUE_SELECTOR_KINDS } from './operation.js';
 import type {
   CreateOperationInput,
   NewOperation,
@@ -30,8 +31,23 @@ import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
 import { prepareTargets } from './targets.js';
+import { hasControlChars } from '../text.js';
 
-const SELECTOR_KINDS = [...VALUE_SELECTOR_KINDS, 'list', 'all'] as const;
+const SELECTOR_KINDS = [...VALUE_SELECTOR_KINDS, 'list', 'lists', 'all'] as const;
+
+/**
+ * Most unfinished (queued or running) operations an account may have: past it, new ones are
+ * refused with RATE_LIMITED until some end (Constant Contact's limit on queued activities,
+ * held for every surface).
+ */
+export const MAX_UNFINISHED_OPERATIONS = 1000;
+
+/** Refuses new work in an account that already has `MAX_UNFINISHED_OPERATIONS` unfinished operations. */
+export async function assertRoomForOperation(tx: Repositories, accountId: number): Promise<void> {
+  if ((await tx.operations.countUnfinished(accountId)) >= MAX_UNFINISHED_OPERATIONS) {
+    throw new AppError('RATE_LIMITED', `the account has ${MAX_UNFINISHED_OPERATIONS.toLocaleString('en')} unfinished operations; wait for some to end`);
+  }
+}
 const MAX_LABEL = 100;
 
 interface Validated {
@@ -53,6 +69,9 @@ function validate(input: CreateOperationInput): Validated {
     throw invalid('selector.kind', `selector.kind is one of ${SELECTOR_KINDS.join(', ')}`);
   }
   if (selector.kind === 'list' && !isId(selector.listId)) throw invalid('selector.list_id', 'selector.list_id is a list id');
+  if (selector.kind === 'lists' && (!Array.isArray(selector.listIds) || selector.listIds.length === 0 || selector.listIds.length > MAX_SELECTOR_LISTS || !selector.listIds.every(isId))) {
+    throw invalid('selector.list_ids', `selector.list_ids holds 1 to ${MAX_SELECTOR_LISTS} list ids`);
+  }
   if ((VALUE_SELECTOR_KINDS as readonly string[]).includes(selector.kind)) {
     const values = (selector as { values: unknown }).values;
     if (!Array.isArray(values) || values.length === 0) throw invalid('selector.values', 'selector.values is a non-empty array');
@@ -76,8 +95,8 @@ function validate(input: CreateOperationInput): Validated {
   if (input.deleteListWhenCompleted !== undefined && (selector.kind !== 'list' || typeof input.deleteListWhenCompleted !== 'boolean')) {
     throw invalid('delete_list_when_completed', 'delete_list_when_completed is true or false, for a list selector only');
   }
-  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL)) {
-    throw invalid('label', `label is 1 to ${MAX_LABEL} characters`);
+  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL || hasControlChars(input.label))) {
+    throw invalid('label', `label is 1 to ${MAX_LABEL} characters, no control characters`);
   }
   return {
     action: input.action,
@@ -110,6 +129,108 @@ export class OperationsService {
 
   constructor(private readonly deps: CoreDeps) {
     this.#kinds.set(DELETION_KIND, deletionHandler(deps));
+    this.#kinds.set(MEMBERSHIPS_KIND, membershipsHandler(deps));
+  }
+
+  /**
+   * Queues bulk list-membership work (see `membershipsHandler`): the contacts named by
+   * uuids, the members of `lists`, or `all` active contacts join (`add_to_lists`, which
+   * restores soft-deleted ones onto the lists) or leave (`remove_from_lists`) the lists
+   * `listIds`. Needs `write`; validated before anything is written.
+   */
+  async createMembershipChange(actor: Actor, input: { action: 'add_to_lists' | 'remove_from_lists'; selector: Selector; listIds: number[]; label?: string }): Promise<Operation> {
+    requireScope(actor, 'write');
+    if (input.action !== 'add_to_lists' && input.action !== 'remove_from_lists') throw invalid('action', 'action is add_to_lists or remove_from_lists');
+    const { selector } = input;
+    if (selector.kind !== 'uuids' && selector.kind !== 'lists' && selector.kind !== 'all') throw invalid('selector.kind', 'contacts are named by uuids, lists or all');
+    if (!Array.isArray(input.listIds) || input.listIds.length === 0 || input.listIds.length > MAX_SELECTOR_LISTS) throw invalid('list_ids', `list_ids holds 1 to ${MAX_SELECTOR_LISTS} list ids`);
+    if (selector.kind === 'uuids' && (!Array.isArray(selector.values) || selector.values.length === 0 || selector.values.length > MAX_TARGETS)) {
+      throw invalid('selector.values', 'selector.values is a non-empty array');
+    }
+    if (selector.kind === 'lists' && (!Array.isArray(selector.listIds) || selector.listIds.length === 0 || selector.listIds.length > MAX_SELECTOR_LISTS)) {
+      throw invalid('selector.list_ids', `selector.list_ids holds 1 to ${MAX_SELECTOR_LISTS} list ids`);
+    }
+    if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL)) throw invalid('label', `label is 1 to ${MAX_LABEL} characters`);
+    const prepared = selector.kind === 'uuids' ? prepareTargets('uuids', selector.values) : undefined;
+    const now = this.deps.clock.now();
+    const operation = await this.deps.store.transaction(async (tx) => {
+      const listIds = await checkListIds(tx, actor.accountId, input.listIds);
+      const sourceListIds = selector.kind === 'lists' ? await checkListIds(tx, actor.accountId, selector.listIds) : [];
+      await assertRoomForOperation(tx, actor.accountId);
+      return this.insertOne(
+        tx,
+        {
+          accountId: actor.accountId,
+          uuid: newUuid(),
+          parentId: null,
+          kind: MEMBERSHIPS_KIND,
+          action: input.action,
+          selectorKind: selector.kind,
+          selectorSize: selector.kind === 'uuids' ? selector.values.length : selector.kind === 'lists' ? sourceListIds.length : 0,
+          params: {
+            listIds,
+            ...(input.label ? { label: input.label } : {}),
+            ...(selector.kind === 'lists' ? { sourceListIds } : {}),
+            ...(prepared ? { targetRows: prepared.targets.length } : {}),
+          },
+          dryRun: false,
+          state: 'queued',
+          expected: prepared?.targets.length ?? 0,
+          processed: prepared?.invalid ?? 0,
+          invalid: prepared?.invalid ?? 0,
+          duplicates: prepared?.duplicates ?? 0,
+          requestedByKeyId: actor.keyId,
+          via: actor.via,
+          now,
+        },
+        prepared?.targets,
+      );
+    });
+    this.deps.notifyWork();
+    return withRates(operation, now);
+  }
+
+  /**
+   * Deletes a list at once (its memberships go; its contacts stay) and records it as a
+   * completed operation (`memberships`/`delete_list`), for surfaces that answer a list
+   * deletion with a job to poll (Constant Contact's activity). Needs `write`.
+   */
+  async deleteListRecorded(actor: Actor, listId: number, options: { label?: string } = {}): Promise<Operation> {
+    requireScope(actor, 'write');
+    if (!isId(listId)) throw notFound('list');
+    const now = this.deps.clock.now();
+    const operation = await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.lists.findById(actor.accountId, listId, { lock: 'update' }))) throw notFound('list');
+      await assertRoomForOperation(tx, actor.accountId);
+      await tx.lists.delete(actor.accountId, listId);
+      const created = await this.insertOne(
+        tx,
+        {
+          accountId: actor.accountId,
+          uuid: newUuid(),
+          parentId: null,
+          kind: MEMBERSHIPS_KIND,
+          action: 'delete_list',
+          selectorKind: 'list',
+          selectorSize: 1,
+          params: { listId, ...(options.label ? { label: options.label } : {}) },
+          dryRun: false,
+          state: 'processing',
+          expected: 1,
+          processed: 0,
+          invalid: 0,
+          duplicates: 0,
+          requestedByKeyId: actor.keyId,
+          via: actor.via,
+          now,
+        },
+        undefined,
+      );
+      await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
+      const counted = (await tx.operations.findById(null, created.id)) ?? created;
+      return finishOperation(this.deps, tx, counted, 'completed', now);
+    });
+    return withRates(operation, now);
   }
 
   /**
@@ -131,6 +252,8 @@ export class OperationsService {
     const selectorSize = prepared ? (v.selector as { values: unknown[] }).values.length : 0;
     const operation = await this.deps.store.transaction(async (tx) => {
       if (v.selector.kind === 'list' && !(await tx.lists.findById(actor.accountId, v.selector.listId))) throw new AppError('NOT_FOUND', 'list not found', { field: 'selector.list_id' });
+      const selectorLists = v.selector.kind === 'lists' ? await checkListIds(tx, actor.accountId, v.selector.listIds) : [];
+      for (const account of accounts) await assertRoomForOperation(tx, account.id);
       const restoreToLists = await checkListIds(tx, actor.accountId, v.restoreToLists).catch((error: unknown) => {
         if (error instanceof AppError) throw new AppError(error.code, error.message.replace('list_ids', 'restore_to_lists'), { field: 'restore_to_lists', details: [{ field: 'restore_to_lists', message: error.message }] });
         throw error;
@@ -138,6 +261,7 @@ export class OperationsService {
       const params: Record<string, unknown> = {
         ...(v.label ? { label: v.label } : {}),
         ...(v.selector.kind === 'list' ? { listId: v.selector.listId } : {}),
+        ...(v.selector.kind === 'lists' ? { listIds: selectorLists } : {}),
         ...(restoreToLists.length > 0 ? { restoreToLists } : {}),
         ...(prepared ? { targetRows: prepared.targets.length } : {}),
         // Decided once, with the settings of the request: a soft delete in an account whose
@@ -173,7 +297,7 @@ export class OperationsService {
         parent.children.push(await this.insertOne(tx, { ...base, accountId: account.id, uuid: newUuid(), parentId: parent.id, state: 'queued' }, prepared?.targets));
       }
       return parent;
-    });
+    }, { lockAccounts: accounts.map((a) => a.id) });
     this.deps.notifyWork();
     return withRates(operation, now);
   }
@@ -272,7 +396,7 @@ export class OperationsService {
           // Its forgotten values (request values, staged import rows) leave bytes the worker scrubs.
           if (fresh?.state === 'queued') await finishOperation(this.deps, tx, fresh, 'canceled', now, { needsScrub: (this.#kinds.get(fresh.kind)?.scrubTables?.(fresh) ?? []).length > 0 });
         }
-      });
+      }, { lockAccounts: [op.accountId] });
       this.deps.notifyWork();
     }
     return this.get(actor, op.id);
@@ -312,7 +436,7 @@ export class OperationsService {
           },
           undefined,
         );
-      });
+      }, { lockAccounts: [accountId] });
       if (op) queued.push(op);
     }
     if (queued.length > 0) this.deps.notifyWork();

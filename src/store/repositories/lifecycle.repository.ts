@@ -32,6 +32,12 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
         eb.selectFrom('list_memberships').select('contact_id').where('list_memberships.account_id', '=', accountId).where('list_memberships.list_id', '=', listId),
       );
     }
+    const { listIds } = filter;
+    if (listIds !== undefined) {
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom('list_memberships').select('contact_id').where('list_memberships.account_id', '=', accountId).where('list_memberships.list_id', 'in', [...listIds]),
+      );
+    }
     if (purgeDueAt !== undefined) query = query.where('purge_at', '<=', purgeDueAt);
     return query;
   }

@@ -419,6 +419,17 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
   }
 
+  async countUnfinished(accountId: number): Promise<number> {
+    // Index operations_account_state_idx (migration 0007).
+    const row = await this.db
+      .selectFrom('operations')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('account_id', '=', accountId)
+      .where('state', 'in', ['queued', 'processing'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async hasActiveSchedulerPurge(accountId: number): Promise<boolean> {
     const row = await this.db
       .selectFrom('operations')
