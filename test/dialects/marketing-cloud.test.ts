@@ -213,6 +213,24 @@ for (const engine of ENGINES) {
         assert.equal(await contactStatus(x.id), undefined);
       });
 
+      it('runs a large delete as one operation in chunks', async () => {
+        const sub = await createSubAccount(t, 'bu-chunks');
+        const mc = api(t, await mcAuth(t, t.adminKey, sub));
+        const actor = { accountId: sub, keyAccountId: sub, keyId: null, scopes: ['admin' as const], via: 'cli' as const };
+        const rows = Array.from({ length: 1200 }, (_, i) => ({ email: `chunk${i}@example.com`, externalKey: `chunk-${i}` }));
+        await t.lethe.core.contacts.upsertMany(sub, rows, { source: 'import' });
+        const keys = [...rows.map((r) => r.externalKey), ...Array.from({ length: 300 }, (_, i) => `missing-${i}`)];
+        const res = await mc.post(`${DELETE}?type=keys`, { values: keys, DeleteOperationType: 'ContactAndAttributes' });
+        assert.equal(res.statusCode, 200, res.body);
+        const id = (res.json() as { operationID: number }).operationID;
+        await drainOperations(t, { chunkSize: 500 });
+        const op = await t.lethe.core.operations.get(actor, id);
+        assert.equal(op.chunksTotal, 3);
+        assert.equal(op.chunksDone, 3);
+        assert.deepEqual([op.counts.succeeded, op.counts.notFound], [1200, 300]);
+        assert.equal((await statusOf(mc, id)).operation.status, 'Completed');
+      });
+
       it('accepts the path and query lower-cased, as FuelSDK sends them', async () => {
         const mc = api(t, await mcAuth(t, t.adminKey));
         const list = (await v1.post('/v1/lists', { name: 'lower', external_key: 'lowerkey' })).json() as { id: number };
@@ -255,7 +273,9 @@ for (const engine of ENGINES) {
       });
 
       it('needs an access token; erase to delete, read for the status', async () => {
-        assertGatewayError(await t.app.inject({ method: 'POST', url: `${DELETE}?type=ids`, payload: { values: [1] } }), 401);
+        const noToken = await t.app.inject({ method: 'POST', url: `${DELETE}?type=ids`, payload: { values: [1] } });
+        assertGatewayError(noToken, 401);
+        assert.match(String(noToken.headers['www-authenticate']), /^Bearer\s.+?invalid_token/, 'the header on which FuelSDK refreshes its token');
         assertGatewayError(await api(t).post(`${DELETE}?type=ids`, { values: [1] }), 401); // a key is not a token here
         const readKey = await createKey(t, ['read']);
         const reader = api(t, await mcAuth(t, readKey));
@@ -269,6 +289,60 @@ for (const engine of ENGINES) {
         assertResultError(await reader.get('/contacts/v1/contacts/actions/delete/status?operationID=abc'), 400, /operationID/);
         assertGatewayError(await reader.get('/contacts/v1/no/such/route'), 404);
         await drainOperations(t);
+      });
+    });
+
+    describe('analytics and audit', () => {
+      it('lists delete requests of a date range by status and sums them in time series; dates are required', async () => {
+        const sub = await createSubAccount(t, 'bu-analytics');
+        const v1Sub = api(t, { ...t.auth(), 'on-behalf-of': 'bu-analytics' });
+        const mc = api(t, await mcAuth(t, t.adminKey, sub));
+        await setWindow(mc, '-1');
+        const x = await contact(v1Sub);
+        const done = (await mc.post(`${DELETE}?type=ids`, { values: [x.id, 404_404_404] })).json() as { operationID: number };
+        await drainOperations(t);
+        const queued = (await mc.post(`${DELETE}?type=keys`, { values: ['k-none'] })).json() as { operationID: number };
+        const day = new Date(t.clock.now()).toISOString().slice(0, 10);
+        const next = new Date(t.clock.now() + DAY).toISOString().slice(0, 10);
+        const range = `startdateutc=${day}T00%3A00%3A00&enddateutc=${next}T00%3A00%3A00`;
+        const all = await mc.get(`/contacts/v1/contacts/analytics/deleterequests?${range}`);
+        assert.equal(all.statusCode, 200, all.body);
+        const body = all.json() as { pageNumber: number; pageSize: number; operations: Array<{ operationId: number; status: string; totalContactCount: number; completedContactCount: number; deleteMethod: string }> };
+        assert.deepEqual(body.operations.map((o) => [o.operationId, o.status]), [[queued.operationID, 'Processing'], [done.operationID, 'Completed']]);
+        assert.deepEqual([body.operations[1]?.totalContactCount, body.operations[1]?.completedContactCount, body.operations[1]?.deleteMethod], [2, 1, 'Contact Key/ID']);
+        const completed = (await mc.get(`/contacts/v1/contacts/analytics/deleterequests?${range}&statusid=5&$orderby=operationId%20asc&$pagesize=1`)).json() as typeof body;
+        assert.deepEqual(completed.operations.map((o) => o.operationId), [done.operationID]);
+        const summary = await mc.get(`/contacts/v1/contacts/analytics/deleterequests/summary?${range}`);
+        assert.equal(summary.statusCode, 200, summary.body);
+        const s = summary.json() as { interval: number; itemcount: number; totaltimeseries: Array<{ requestcount: number }>; statustimeseries: Array<{ statusid: number; requestcount: number; items: Array<{ time: string; value: number }> }> };
+        assert.equal(s.interval, 0, 'hourly for a day');
+        assert.equal(s.itemcount, 24);
+        assert.equal(s.totaltimeseries[0]?.requestcount, 2);
+        assert.deepEqual(s.statustimeseries.map((x) => [x.statusid, x.requestcount]), [[1, 1], [5, 1], [7, 0]]);
+        assert.match(s.statustimeseries[0]?.items[0]?.time ?? '', /^\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}$/);
+        assertResultError(await mc.get('/contacts/v1/contacts/analytics/deleterequests'), 400, /startdateutc/);
+        assertResultError(await mc.get(`/contacts/v1/contacts/analytics/deleterequests?startdateutc=${day}&enddateutc=yesterday`), 400, /enddateutc/);
+        assertResultError(await mc.get(`/contacts/v1/contacts/analytics/deleterequests?${range}&statusid=2`), 400, /statusid/);
+        assertResultError(await mc.get('/contacts/v1/contacts/analytics/deleterequests/summary?startdateutc=2019-02-30T00:00:00&enddateutc=2019-03-01T00:00:00'), 400);
+        await drainOperations(t);
+      });
+
+      it('audits the deletes and the window setting as Marketing Cloud\'s, with no contact value', async () => {
+        const sub = await createSubAccount(t, 'bu-audit');
+        const v1Sub = api(t, { ...t.auth(), 'on-behalf-of': 'bu-audit' });
+        const mc = api(t, await mcAuth(t, t.adminKey, sub));
+        await setWindow(mc, '2');
+        const x = await contact(v1Sub);
+        const res = await mc.post(`${DELETE}?type=keys`, { values: [x.external_key] });
+        await drainOperations(t);
+        const entries = await t.lethe.store.handle.db.selectFrom('audit_log').selectAll().where('account_id', '=', sub).orderBy('seq').execute();
+        const settings = entries.find((e) => e.action === 'settings.updated');
+        assert.equal(settings?.via, 'marketing-cloud');
+        assert.equal((JSON.parse(settings?.data ?? '{}') as { suppression_window_days: number }).suppression_window_days, 2);
+        const operation = entries.filter((e) => e.subject_type === 'operation' && e.subject_id === String((res.json() as { operationID: number }).operationID));
+        assert.deepEqual(operation.map((e) => [e.action, e.via]), [['operation.created', 'marketing-cloud'], ['operation.completed', 'marketing-cloud']]);
+        const text = JSON.stringify(entries);
+        assert.ok(!text.includes(String(x.external_key)) && !text.includes(String(x.email)), 'no key or address in the audit');
       });
     });
 

@@ -1,4 +1,5 @@
 import { defineSurface } from '../../surface.js';
+import { analyticsRoutes } from './analytics.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { deleteRoutes } from './delete.routes.js';
 import { MarketingCloudErrorSchema, sendMarketingCloudError } from './errors.js';
@@ -18,7 +19,7 @@ export const marketingCloudSurface = defineSurface({
   name: 'marketing-cloud',
   mounts: [
     { prefix: '/v2/token', routes: [tokenRoutes] },
-    { prefix: '/contacts', routes: [contactsRoutes, deleteRoutes] },
+    { prefix: '/contacts', routes: [contactsRoutes, deleteRoutes, analyticsRoutes] },
   ],
   credentials: ['access-token'],
   rateLimits: { policies: (config) => ({ default: { bucket: 'marketing-cloud', limit: config.marketingCloudRateLimit, windowMs: MINUTE } }) },
