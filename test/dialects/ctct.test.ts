@@ -102,6 +102,8 @@ for (const engine of ENGINES) {
       const tags = await cc.post('/v3/contacts', { email_address: { address: 'tagged@example.com' }, create_source: 'Account', taggings: ['x'] });
       assert.equal(ctctError(tags, 400).error_key, 'contacts.api.validation.error');
       ctctError(await cc.post('/v3/contacts', { email_address: { address: 'not an address' }, create_source: 'Account' }), 400);
+      assert.equal(ctctError(await cc.patch('/v3/contacts/00000000-0000-4000-8000-000000000000', {}), 405).error_key, 'method_not_allowed');
+      assert.equal(ctctError(await cc.get('/v3/contacts/a/b'), 404).error_key, 'contacts.api.not_found');
       assert.equal(await countRows(t, 'contacts'), rows);
     });
 
