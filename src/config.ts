@@ -29,6 +29,13 @@ export interface Config {
   ctctRatePerSecond: number;
   /** Constant Contact dialect: requests per UTC day per API key (429 beyond it). */
   ctctRatePerDay: number;
+  /** Requests per minute per account for the Marketing Cloud dialect (429 beyond it). */
+  marketingCloudRateLimit: number;
+  /**
+   * Where clients reach this Lethe (`https://lethe.example.com/`), for URLs Lethe hands out
+   * (Marketing Cloud's `rest_instance_url`); unset: taken from each request.
+   */
+  publicUrl: string | undefined;
   /** PostgreSQL storage scrub after erasure: `rewrite` (VACUUM FULL, default) or `vacuum`. */
   scrubMode: 'rewrite' | 'vacuum';
   /** Largest body of POST /v1/imports, in bytes (a 1,000,000-row CSV is 60-100 MB). */
@@ -66,6 +73,20 @@ function atMost(name: string, value: number, max: number): number {
 /** Chunk loops per worker: each holds a connection of the pool (10), leaving room for the scrub and reads. */
 const MAX_WORKER_CONCURRENCY = 8;
 
+/** An absolute http(s) URL, or undefined when unset. */
+function urlOf(name: string, raw: string | number | boolean | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const text = String(raw);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${name} must be an absolute http(s) URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an absolute http(s) URL, got "${text}"`);
+  return text;
+}
+
 function boolOf(name: string, raw: string | number | boolean | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (typeof raw === 'boolean') return raw;
@@ -101,6 +122,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),
     ctctRatePerSecond: intOf('LETHE_CTCT_RATE_PER_SECOND', pick('ctctRatePerSecond', 'LETHE_CTCT_RATE_PER_SECOND'), 50, 1),
     ctctRatePerDay: intOf('LETHE_CTCT_RATE_PER_DAY', pick('ctctRatePerDay', 'LETHE_CTCT_RATE_PER_DAY'), 1_000_000, 1),
+    marketingCloudRateLimit: intOf('LETHE_MARKETING_CLOUD_RATE_LIMIT', pick('marketingCloudRateLimit', 'LETHE_MARKETING_CLOUD_RATE_LIMIT'), 600, 1),
+    publicUrl: urlOf('LETHE_PUBLIC_URL', pick('publicUrl', 'LETHE_PUBLIC_URL')),
     scrubMode,
     importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
     importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 10_000, 1),

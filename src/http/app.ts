@@ -60,7 +60,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // The default policy ends with `upgrade-insecure-requests`: over plain HTTP on any host
+    // but localhost the browser then asks for the page's scripts over https and shows nothing.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests\s*;?/g, '').trim(),
+  });
 
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error('no such route'), { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }), request, reply));

@@ -9,6 +9,7 @@ import type { Scope } from '../core/keys/scopes.js';
 import type { RateLimitPolicy, RateLimitState } from '../core/rate-limits/rate-limit.js';
 import { rateLimited } from '../core/rate-limits/rate-limits.service.js';
 import { actorFor, authenticate } from './auth.js';
+import { refuseControlChars } from './control-chars.js';
 import type { Credential } from './auth.js';
 
 /**
@@ -208,6 +209,7 @@ function mountPlugin(surface: SurfaceDeclaration, mount: Mount) {
     });
 
     app.addHook('onRequest', surfaceGuard(core, surface, policyOf));
+    app.addHook('preValidation', refuseControlChars);
 
     const headers = surface.rateLimits?.headers;
     if (headers) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Config } from '../../src/config.js';
 import type { Contact } from '../../src/core/contacts/contact.js';
 import type { Scope } from '../../src/core/keys/scopes.js';
@@ -20,8 +20,11 @@ export interface Call {
  */
 export interface ConformanceEntry {
   surface: string;
-  /** The headers carrying a key the way this surface's clients send it. */
-  credential(key: CreatedKey): Record<string, string>;
+  /**
+   * The headers carrying a key the way this surface's clients send it (a surface whose
+   * clients trade the key for a token first gets one from `app`).
+   */
+  credential(key: CreatedKey, app: FastifyInstance): Record<string, string> | Promise<Record<string, string>>;
   /** A credential of the right form that names no key. */
   wrongCredential: Record<string, string>;
   /** A route that reads one contact (needs `read`). */
@@ -161,5 +164,31 @@ export const CONSTANT_CONTACT: ConformanceEntry = {
   },
 };
 
+export const MARKETING_CLOUD: ConformanceEntry = {
+  surface: 'marketing-cloud',
+  credential: async (key, app) => {
+    const res = await app.inject({ method: 'POST', url: '/v2/token', payload: { grant_type: 'client_credentials', client_id: key.apiKey.id, client_secret: key.secret } });
+    assert.equal(res.statusCode, 200, res.body);
+    return { authorization: `Bearer ${(res.json() as { access_token: string }).access_token}` };
+  },
+  wrongCredential: { authorization: `Bearer lethe_at_${'0'.repeat(64)}` },
+  readContact: (c) => ({ method: 'POST', url: '/contacts/v1/addresses/email/search', payload: { channelAddressList: [c.email], maximumCount: 1 } }),
+  erase: (c) => ({ method: 'POST', url: '/contacts/v1/contacts/actions/delete?type=ids', payload: { values: [c.id], DeleteOperationType: 'ContactAndAttributes' } }),
+  withBody: { method: 'POST', url: '/contacts/v1/addresses/email/search' },
+  unknownRoute: '/contacts/v1/no/such/route',
+  unknownRouteNeedsKey: false,
+  rateLimit: { config: { marketingCloudRateLimit: 3 }, limit: 3, call: (c) => ({ method: 'POST', url: '/contacts/v1/addresses/email/search', payload: { channelAddressList: [c.email], maximumCount: 1 } }) },
+  assertError: (res, status) => {
+    assert.equal(res.statusCode, status, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    const body = json(res);
+    // The gateway's shape for credentials, permissions, limits and unknown routes; the contacts envelope for refused requests.
+    const gateway = typeof body.message === 'string' && typeof body.errorcode === 'number' && typeof body.documentation === 'string';
+    const envelope = body.hasErrors === true && Array.isArray(body.resultMessages) && body.resultMessages.length > 0 && typeof body.requestServiceMessageID === 'string';
+    if ([401, 403, 429, 500].includes(status)) assert.ok(gateway, res.body);
+    else assert.ok(gateway || envelope, res.body);
+  },
+};
+
 /** Every surface the server mounts. A new surface: one entry here. */
-export const CONFORMANCE_SURFACES: readonly ConformanceEntry[] = [NATIVE, SENDGRID, MAILJET, CONSTANT_CONTACT];
+export const CONFORMANCE_SURFACES: readonly ConformanceEntry[] = [NATIVE, SENDGRID, MAILJET, MARKETING_CLOUD, CONSTANT_CONTACT];

@@ -13,6 +13,7 @@ import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_CHUNK, MAX
 import type { ImportParams, ImportRowError, ImportTallies, RowBatch } from './import.js';
 import { jsonRows, readRows } from './import-source.js';
 import type { ImportSource } from './import-source.js';
+import { hasControlChars } from '../text.js';
 
 export interface ImportOptions {
   /** The identity rows are matched on (default `email`); rows without it are invalid. */
@@ -84,8 +85,8 @@ export class ImportsService {
     const matchBy = options.matchBy ?? 'email';
     if (matchBy !== 'email' && matchBy !== 'externalKey') throw invalid('match_by', 'match_by is email or external_key');
     const contactSource = checkSource(options.source ?? actor.via);
-    if (options.label !== undefined && (typeof options.label !== 'string' || options.label.length === 0 || options.label.length > LABEL_MAX)) {
-      throw invalid('label', `a label is 1 to ${LABEL_MAX} characters`);
+    if (options.label !== undefined && (typeof options.label !== 'string' || options.label.length === 0 || options.label.length > LABEL_MAX || hasControlChars(options.label))) {
+      throw invalid('label', `a label is 1 to ${LABEL_MAX} characters, no control characters`);
     }
     const { accountId } = actor;
     // An unknown list is refused before the file is read (and checked again when storing).
@@ -125,7 +126,7 @@ export class ImportsService {
       for (const run of storedRuns(batches)) await tx.imports.insertBatches(accountId, operation.id, run);
       await auditOperation(this.deps, tx, operation, 'operation.created');
       return operation.id;
-    });
+    }, { lockAccounts: [accountId] });
     this.deps.notifyWork();
     return this.operations.get(actor, operationId);
   }

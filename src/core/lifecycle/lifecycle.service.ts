@@ -3,15 +3,40 @@ import type { CoreDeps } from '../context.js';
 import type { Actor } from '../actor.js';
 import type { Contact } from '../contacts/contact.js';
 import { newUuid } from '../crypto.js';
-import { notFound } from '../errors.js';
+import { AppError, invalid, notFound } from '../errors.js';
 import { isId } from '../input.js';
 import { requireScope } from '../keys/scopes.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { finishOperation } from '../operations/finish.js';
 import { DELETION_KIND } from '../operations/operation.js';
-import type { OperationAction } from '../operations/operation.js';
-import { applyAction, erasePurgeAt, placeholderEmail, softDeletePurgesAtOnce } from './apply-action.js';
+import type { Operation, OperationAction } from '../operations/operation.js';
+import { scopeForAction } from '../operations/operation-scope.js';
 import type { Repositories } from '../ports.js';
+import { applyAction, erasePurgeAt, placeholderEmail, softDeletePurgesAtOnce } from './apply-action.js';
+
+/** The single-contact actions besides erase (which has its own use case, with a shell to show). */
+export type SingleContactAction = Exclude<OperationAction, 'erase'>;
+
+/** What a single-contact action left. */
+export interface SingleContactResult {
+  /** The contact as it stands now; once purged, as it last was (`purged` says so). */
+  contact: Contact;
+  /** True when the action changed the contact; false when it was already in that state. */
+  changed: boolean;
+  /** True when the contact's rows are gone (a purge, an erase with retention 0, a soft delete with restore window -1). */
+  purged: boolean;
+  /** The completed operation of size 1 that records the change (null when nothing changed). */
+  operation: Operation | null;
+}
+
+const AUDIT_ACTION: Record<SingleContactAction, string> = { soft_delete: 'contact.deleted', restore: 'contact.restored', purge: 'contact.purged' };
+
+/** Label of a single-contact change: the caller's (a ticket reference), 1 to 100 characters. */
+function checkLabel(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  if (typeof label !== 'string' || label.trim().length === 0 || label.length > 100) throw invalid('label', 'label is 1 to 100 characters');
+  return label;
+}
 
 /** Single-contact lifecycle changes done at once (bulk work goes through operations). */
 export class LifecycleService {
@@ -24,18 +49,24 @@ export class LifecycleService {
    * returned as it stands (idempotent). With a retention of 0 the rows are purged at once
    * and the shell returned is the last state it had. Needs the `erase` scope.
    */
-  async eraseContact(actor: Actor, contactId: number): Promise<Contact> {
+  async eraseContact(actor: Actor, contactId: number, options: { label?: string } = {}): Promise<Contact> {
+    return (await this.eraseOne(actor, contactId, options)).contact;
+  }
+
+  /** `eraseContact`, with whether it changed anything and the operation that records it. */
+  async eraseOne(actor: Actor, contactId: number, options: { label?: string } = {}): Promise<SingleContactResult> {
     requireScope(actor, 'erase');
+    const label = checkLabel(options.label);
     if (!isId(contactId)) throw notFound('contact');
     const now = this.deps.clock.now();
-    const { contact, changed } = await this.deps.store.transaction(async (tx) => {
+    const result = await this.deps.store.transaction(async (tx): Promise<SingleContactResult> => {
       const account = await tx.accounts.findById(actor.accountId);
       if (!account) throw notFound('account');
       const found = await tx.lifecycle.findBy(actor.accountId, 'id', [contactId], { lock: 'update' });
       const before = await tx.contacts.findById(actor.accountId, contactId);
       if (found.length === 0 || !before) throw notFound('contact');
-      const result = await applyAction(tx, this.deps.hasher, account, 'erase', found, { now, dryRun: false, restoreToLists: [] });
-      if (result.done.length === 0) return { contact: before, changed: false };
+      const applied = await applyAction(tx, this.deps.hasher, account, 'erase', found, { now, dryRun: false, restoreToLists: [] });
+      if (applied.done.length === 0) return { contact: before, changed: false, purged: false, operation: null };
       const purgeAt = erasePurgeAt(account, now);
       const purged = purgeAt <= now;
       await new AuditService(this.deps).record(tx, {
@@ -75,42 +106,71 @@ export class LifecycleService {
       };
       // Recorded as an erase operation in the same transaction: the scrub it needs is
       // durable work the worker does (and retries), whatever happens to this process.
-      await this.recordDone(tx, actor, 'erase', now, true);
-      return { contact: shell, changed: true };
-    });
-    if (changed) this.deps.notifyWork();
-    return contact;
+      const operation = await this.recordSingle(tx, actor, 'erase', now, true, label);
+      return { contact: shell, changed: true, purged, operation };
+    }, { lockAccounts: [actor.accountId] });
+    if (result.changed) this.deps.notifyWork();
+    return result;
   }
 
   /**
-   * Soft-deletes one contact now (Constant Contact's `DELETE /v3/contacts/{id}`): it
-   * becomes `deleted`, loses its list memberships, keeps its data and can be restored; in
-   * an account whose restore window is -1 it is purged instead. Recorded as a completed
-   * soft-delete operation of size 1 with its audit entries. A contact already deleted is
-   * returned as it stands; an erased one is NOT_FOUND (there is nothing left to delete).
-   * Needs the `delete` scope.
+   * Soft-deletes, restores or purges one contact now, with its audit entry and a completed
+   * operation of size 1 (listed, with a receipt, like any other), in one transaction. A
+   * contact already in the asked-for state is returned as it stands (`changed: false`);
+   * an erased one cannot be soft-deleted or restored (`CONFLICT`). Needs the action's scope
+   * (`delete` for soft delete and restore, `erase` for purge). A soft delete in an account
+   * whose restore window is -1 purges, as the bulk one does.
    */
-  async softDeleteContact(actor: Actor, contactId: number): Promise<{ contact: Contact | undefined; changed: boolean }> {
-    requireScope(actor, 'delete');
+  async changeContact(actor: Actor, contactId: number, action: SingleContactAction, options: { label?: string } = {}): Promise<SingleContactResult> {
+    requireScope(actor, scopeForAction(action, false));
     if (!isId(contactId)) throw notFound('contact');
+    const label = checkLabel(options.label);
     const now = this.deps.clock.now();
-    const result = await this.deps.store.transaction(async (tx) => {
+    const result = await this.deps.store.transaction(async (tx): Promise<SingleContactResult> => {
       const account = await tx.accounts.findById(actor.accountId);
       if (!account) throw notFound('account');
       const found = await tx.lifecycle.findBy(actor.accountId, 'id', [contactId], { lock: 'update' });
-      const [target] = found;
-      if (!target || target.status === 'erased') throw notFound('contact');
-      const purgesAtOnce = softDeletePurgesAtOnce(account, now);
-      const applied = await applyAction(tx, this.deps.hasher, account, 'soft_delete', found, { now, dryRun: false, restoreToLists: [], purgesAtOnce });
-      if (applied.done.length > 0) await this.recordDone(tx, actor, 'soft_delete', now, purgesAtOnce, { purgesAtOnce });
-      return { contact: await tx.contacts.findById(actor.accountId, contactId), changed: applied.done.length > 0, purged: purgesAtOnce };
-    });
-    if (result.changed && result.purged) this.deps.notifyWork();
-    return { contact: result.contact, changed: result.changed };
+      const before = await tx.contacts.findById(actor.accountId, contactId);
+      if (found.length === 0 || !before) throw notFound('contact');
+      if (before.status === 'erased' && action !== 'purge') {
+        throw new AppError('CONFLICT', action === 'restore' ? 'an erased contact cannot be restored' : 'the contact is erased already', { field: 'id' });
+      }
+      const purgesAtOnce = action === 'soft_delete' && softDeletePurgesAtOnce(account, now);
+      const applied = await applyAction(tx, this.deps.hasher, account, action, found, { now, dryRun: false, restoreToLists: [], purgesAtOnce });
+      if (applied.done.length === 0) return { contact: before, changed: false, purged: false, operation: null };
+      const after = (await tx.contacts.findById(actor.accountId, contactId)) ?? null;
+      await new AuditService(this.deps).record(tx, {
+        accountId: actor.accountId,
+        actorKeyId: actor.keyId,
+        via: actor.via,
+        action: after === null ? 'contact.purged' : AUDIT_ACTION[action],
+        subjectType: 'contact',
+        subjectId: String(contactId),
+        data: { contact_id: contactId, purged: after === null },
+      });
+      const operation = await this.recordSingle(tx, actor, action, now, applied.removedData, label);
+      return { contact: after ?? before, changed: true, purged: after === null, operation };
+    }, { lockAccounts: [actor.accountId] });
+    if (result.changed) this.deps.notifyWork();
+    return result;
   }
 
-  /** A completed operation of size 1 for a change made at once, with its audit entries; its scrub (if any) is left to the worker. */
-  private async recordDone(tx: Repositories, actor: Actor, action: OperationAction, now: number, needsScrub: boolean, params: Record<string, unknown> = {}): Promise<void> {
+  /**
+   * Constant Contact's `DELETE /v3/contacts/{id}`: a soft delete of one contact, where an
+   * erased contact is NOT_FOUND (there is nothing left to delete) rather than a conflict.
+   */
+  async softDeleteContact(actor: Actor, contactId: number): Promise<{ contact: Contact | undefined; changed: boolean }> {
+    try {
+      const result = await this.changeContact(actor, contactId, 'soft_delete');
+      return { contact: result.purged ? undefined : result.contact, changed: result.changed };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'CONFLICT') throw notFound('contact');
+      throw error;
+    }
+  }
+
+  /** The completed operation of size 1 that records a single-contact change; its storage scrub (if any) is the worker's. */
+  private async recordSingle(tx: Repositories, actor: Actor, action: OperationAction, now: number, needsScrub: boolean, label: string | undefined): Promise<Operation> {
     const created = await tx.operations.insert({
       accountId: actor.accountId,
       uuid: newUuid(),
@@ -119,7 +179,7 @@ export class LifecycleService {
       action,
       selectorKind: 'ids',
       selectorSize: 1,
-      params,
+      params: { single: true, ...(label !== undefined ? { label } : {}), ...(action === 'soft_delete' ? { purgesAtOnce: needsScrub } : {}) },
       dryRun: false,
       state: 'processing',
       expected: 1,
@@ -133,6 +193,6 @@ export class LifecycleService {
     await auditOperation(this.deps, tx, created, 'operation.created');
     await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
     const counted = (await tx.operations.findById(null, created.id)) ?? created;
-    await finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub });
+    return finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub });
   }
 }

@@ -47,6 +47,7 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
         dryRun: operation.dryRun,
         restoreToLists: (operation.params.restoreToLists as number[] | undefined) ?? [],
         ...(typeof operation.params.purgesAtOnce === 'boolean' ? { purgesAtOnce: operation.params.purgesAtOnce } : {}),
+        ...(typeof operation.params.windowDays === 'number' ? { windowDays: operation.params.windowDays } : {}),
       };
       if (!isValueSelector(operation.selectorKind)) {
         const contacts = await tx.lifecycle.findInRange(operation.accountId, filterOf(operation), chunk.rangeStart, chunk.rangeEnd, { lock: 'update' });

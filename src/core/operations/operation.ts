@@ -37,6 +37,15 @@ export interface CreateOperationInput {
   restoreToLists?: number[];
   /** A label for the dialect's job type (e.g. 'sendgrid.delete_contacts'); stored in params, shown back. */
   label?: string;
+  /**
+   * soft_delete only: which of the account's windows the deleted contacts stay restorable
+   * for before they are purged: `restore` (default, `restore_window_days`) or `suppression`
+   * (`suppression_window_days`, Marketing Cloud's Contact Delete: phase one suppresses,
+   * phase two purges). Read once, when the operation is created.
+   */
+  window?: 'restore' | 'suppression';
+  /** A list selector only: delete the list itself once the operation has completed. */
+  deleteListWhenCompleted?: boolean;
 }
 
 export const OPERATION_STATES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const;
@@ -238,6 +247,8 @@ export interface OperationsRepository {
   /** Running or queued operations whose cancel was requested. */
   claimCancelRequested(now: number): Promise<Operation | undefined>;
   unfinishedChildren(parentId: number): Promise<number>;
+  /** A failed operation queued again from its plan: its chunks dropped (the plan makes them anew), attempts and error cleared. */
+  requeue(id: number, now: number): Promise<void>;
   /** After a failed attempt: count it and wait before the next. */
   retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number>;
   /**

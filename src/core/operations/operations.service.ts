@@ -7,6 +7,8 @@ import { AppError, invalid, notFound } from '../errors.js';
 import { isId, MAX_PAGE } from '../input.js';
 import { requireScope } from '../keys/scopes.js';
 import type { Repositories } from '../ports.js';
+import { suppressionWindowOf } from '../accounts/account.js';
+import { DAY_MS } from '../clock.js';
 import { softDeletePurgesAtOnce } from '../lifecycle/apply-action.js';
 import { deletionHandler } from './deletion.handler.js';
 import { MEMBERSHIPS_KIND, membershipsHandler } from './memberships.handler.js';
@@ -29,6 +31,7 @@ import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
 import { prepareTargets } from './targets.js';
+import { hasControlChars } from '../text.js';
 
 const SELECTOR_KINDS = [...VALUE_SELECTOR_KINDS, 'list', 'lists', 'all'] as const;
 
@@ -54,6 +57,8 @@ interface Validated {
   all: boolean;
   restoreToLists: number[];
   label: string | null;
+  suppression: boolean;
+  deleteList: boolean;
 }
 
 function validate(input: CreateOperationInput): Validated {
@@ -84,10 +89,25 @@ function validate(input: CreateOperationInput): Validated {
     if (input.action !== 'restore') throw invalid('restore_to_lists', 'restore_to_lists is for restore only');
     if (!Array.isArray(input.restoreToLists)) throw invalid('restore_to_lists', 'restore_to_lists is an array of list ids');
   }
-  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL)) {
-    throw invalid('label', `label is 1 to ${MAX_LABEL} characters`);
+  if (input.window !== undefined && (input.action !== 'soft_delete' || (input.window !== 'restore' && input.window !== 'suppression'))) {
+    throw invalid('window', "window is 'restore' or 'suppression', for a soft delete only");
   }
-  return { action: input.action, selector, dryRun: input.dryRun ?? false, all: accounts === 'all', restoreToLists: input.restoreToLists ?? [], label: input.label ?? null };
+  if (input.deleteListWhenCompleted !== undefined && (selector.kind !== 'list' || typeof input.deleteListWhenCompleted !== 'boolean')) {
+    throw invalid('delete_list_when_completed', 'delete_list_when_completed is true or false, for a list selector only');
+  }
+  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || input.label.length > MAX_LABEL || hasControlChars(input.label))) {
+    throw invalid('label', `label is 1 to ${MAX_LABEL} characters, no control characters`);
+  }
+  return {
+    action: input.action,
+    selector,
+    dryRun: input.dryRun ?? false,
+    all: accounts === 'all',
+    restoreToLists: input.restoreToLists ?? [],
+    label: input.label ?? null,
+    suppression: input.window === 'suppression',
+    deleteList: input.deleteListWhenCompleted === true,
+  };
 }
 
 /** Cursors are opaque to callers; here they are the last id (or seq) of the page. */
@@ -221,7 +241,8 @@ export class OperationsService {
    */
   async create(actor: Actor, input: CreateOperationInput): Promise<Operation> {
     // The scope first: a key that may not do this learns nothing about its input.
-    requireScope(actor, scopeForAction(String(input?.action), input?.dryRun === true));
+    // A soft delete on the suppression window is purged when the window ends: it needs `erase`.
+    requireScope(actor, input?.window === 'suppression' && input.dryRun !== true ? 'erase' : scopeForAction(String(input?.action), input?.dryRun === true));
     const v = validate(input);
     const prepared = (VALUE_SELECTOR_KINDS as readonly string[]).includes(v.selector.kind)
       ? prepareTargets(v.selector.kind as ValueSelectorKind, (v.selector as { values: unknown[] }).values)
@@ -245,7 +266,10 @@ export class OperationsService {
         ...(prepared ? { targetRows: prepared.targets.length } : {}),
         // Decided once, with the settings of the request: a soft delete in an account whose
         // restore window is -1 purges (and is then scrubbed); any other only marks contacts.
-        ...(v.action === 'soft_delete' ? { purgesAtOnce: softDeletePurgesAtOnce(accounts[0] as Account, now) } : {}),
+        ...(v.action === 'soft_delete' && !v.suppression ? { purgesAtOnce: softDeletePurgesAtOnce(accounts[0] as Account, now) } : {}),
+        // Marketing Cloud's two phases: suppressed for the account's suppression window, then purged by the scheduler.
+        ...(v.suppression ? { windowDays: suppressionWindowOf(accounts[0] as Account), purgesAtOnce: suppressionWindowOf(accounts[0] as Account) < 0 } : {}),
+        ...(v.deleteList ? { deleteListWhenCompleted: true } : {}),
       };
       const base = {
         kind: DELETION_KIND,
@@ -273,7 +297,7 @@ export class OperationsService {
         parent.children.push(await this.insertOne(tx, { ...base, accountId: account.id, uuid: newUuid(), parentId: parent.id, state: 'queued' }, prepared?.targets));
       }
       return parent;
-    });
+    }, { lockAccounts: accounts.map((a) => a.id) });
     this.deps.notifyWork();
     return withRates(operation, now);
   }
@@ -372,7 +396,7 @@ export class OperationsService {
           // Its forgotten values (request values, staged import rows) leave bytes the worker scrubs.
           if (fresh?.state === 'queued') await finishOperation(this.deps, tx, fresh, 'canceled', now, { needsScrub: (this.#kinds.get(fresh.kind)?.scrubTables?.(fresh) ?? []).length > 0 });
         }
-      });
+      }, { lockAccounts: [op.accountId] });
       this.deps.notifyWork();
     }
     return this.get(actor, op.id);
@@ -412,11 +436,55 @@ export class OperationsService {
           },
           undefined,
         );
-      });
+      }, { lockAccounts: [accountId] });
       if (op) queued.push(op);
     }
     if (queued.length > 0) this.deps.notifyWork();
     return queued;
+  }
+
+  /**
+   * Restarts a failed operation (Marketing Cloud's retry) from its plan: contacts it
+   * already changed are no longer eligible and are left alone. An operation that named
+   * its targets by value cannot be restarted: the values it never reached were forgotten
+   * when it failed (CONFLICT; send the request again). Needs the scope starting it needed.
+   */
+  async retry(actor: Actor, ref: number | string): Promise<Operation> {
+    const op = await this.find(actor, ref);
+    requireScope(actor, typeof op.params.windowDays === 'number' ? 'erase' : scopeForAction(op.action, op.dryRun));
+    if (op.state !== 'failed') throw new AppError('CONFLICT', `operation ${op.id} is ${op.state}; only a failed operation can be retried`);
+    if ((VALUE_SELECTOR_KINDS as readonly string[]).includes(op.selectorKind) || op.kind !== DELETION_KIND || op.parentId !== null) {
+      throw new AppError('CONFLICT', `operation ${op.id} cannot be restarted: the values it had not reached were forgotten when it failed; send the request again`);
+    }
+    await this.deps.store.transaction(async (tx) => {
+      await tx.operations.requeue(op.id, this.deps.clock.now());
+      await auditOperation(this.deps, tx, op, 'operation.retried');
+    });
+    this.deps.notifyWork();
+    return this.get(actor, op.id);
+  }
+
+  /**
+   * The two phases of a soft delete made with the suppression window (Marketing Cloud's
+   * Contact Delete), read from an operation of the acting account: phase one is the
+   * operation itself (suppression); phase two, the purge, begins when the window ends
+   * after phase one and has completed once no deleted contact of the account is still due
+   * by then (the scheduler's purge took them; restored ones left the queue). With a window
+   * of -1 phase one purges, and phase two is phase one. `purge` is null before phase two
+   * begins, and for a phase one that did not complete.
+   */
+  async suppressionPhases(actor: Actor, op: Operation): Promise<{ windowDays: number; restorableUntil: number | null; purge: { startedAt: number; state: 'processing' | 'completed' } | null }> {
+    if (op.accountId !== actor.accountId) throw notFound('operation');
+    const windowDays = typeof op.params.windowDays === 'number' ? op.params.windowDays : -1;
+    if (windowDays < 0) {
+      const started = op.startedAt ?? (op.state === 'completed' ? op.createdAt : null);
+      return { windowDays, restorableUntil: null, purge: started === null || (op.state !== 'completed' && op.state !== 'processing') ? null : { startedAt: started, state: op.state === 'completed' ? 'completed' : 'processing' } };
+    }
+    if (op.state !== 'completed' || op.finishedAt === null) return { windowDays, restorableUntil: null, purge: null };
+    const due = op.finishedAt + windowDays * DAY_MS;
+    if (this.deps.clock.now() < due) return { windowDays, restorableUntil: due, purge: null };
+    const remaining = await this.deps.store.lifecycle.countMatching(op.accountId, { statuses: ['deleted'], purgeDueAt: due });
+    return { windowDays, restorableUntil: due, purge: { startedAt: due, state: remaining === 0 ? 'completed' : 'processing' } };
   }
 
   /** Plugs in a kind of background work (imports). */

@@ -1,6 +1,7 @@
 import { normalizeEmail } from '../crypto.js';
 import type { KeyedHasher } from '../crypto.js';
 import { isValidEmail } from '../email.js';
+import { hasControlChars } from '../text.js';
 import type { NewTarget, ValueSelectorKind } from './operation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -17,8 +18,8 @@ function normalize(kind: ValueSelectorKind, value: unknown): { value: string } |
       if (typeof value === 'string' && UUID.test(value.trim().toLowerCase())) return { value: value.trim().toLowerCase() };
       return { problem: 'not a uuid' };
     case 'external_keys':
-      if (typeof value === 'string' && value.length > 0 && value.length <= MAX_EXTERNAL_KEY) return { value };
-      return { problem: `not an external key (1 to ${MAX_EXTERNAL_KEY} characters)` };
+      if (typeof value === 'string' && value.length > 0 && value.length <= MAX_EXTERNAL_KEY && !hasControlChars(value)) return { value };
+      return { problem: `not an external key (1 to ${MAX_EXTERNAL_KEY} characters, no control characters)` };
     case 'emails':
       if (isValidEmail(typeof value === 'string' ? value.trim() : value)) return { value: normalizeEmail(value as string) };
       return { problem: 'not a valid email address' };

@@ -111,7 +111,7 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
   const bodyLimit = config.importBodyLimit;
 
   app.post('/imports', {
-    config: { scope: 'write' },
+    config: { scope: 'write', bodyText: { perItem: ['contacts'] } },
     bodyLimit,
     schema: {
       tags,

@@ -2,9 +2,11 @@ import { defineSurface } from '../surface.js';
 import { sendProblem } from '../problem.js';
 import { accountsRoutes } from './accounts.routes.js';
 import { auditRoutes } from './audit.routes.js';
+import { contactActionsRoutes } from './contact-actions.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { importsRoutes } from './imports.routes.js';
+import { indexRoutes } from './index.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
 import { operationsRoutes } from './operations.routes.js';
@@ -13,7 +15,7 @@ import { ProblemSchema } from './schemas.js';
 /** Lethe's own API under /v1: Bearer keys, per-route scopes, RFC 9457 problem details. */
 export const nativeSurface = defineSurface({
   name: 'native',
-  mounts: [{ prefix: '/v1', routes: [accountsRoutes, keysRoutes, contactsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes] }],
+  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes] }],
   credentials: ['bearer-key'],
   schemas: [ProblemSchema],
   renderError: sendProblem,

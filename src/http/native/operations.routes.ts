@@ -49,7 +49,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
 
   app.post('/operations', {
     // Any of these lets the request in (before its body is read); the handler checks the one the action needs.
-    config: { scope: ANY_OPERATION_SCOPE },
+    config: { scope: ANY_OPERATION_SCOPE, bodyText: { perItem: ['selector'] } },
     bodyLimit: OPERATION_BODY_LIMIT,
     validatorCompiler: firstErrorValidatorCompiler(),
     schema: {

@@ -62,6 +62,11 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
     return (await withLock(query, this.capabilities, options).execute()).map(toContact);
   }
 
+  async countMatching(accountId: number, filter: ContactFilter): Promise<number> {
+    const counted = await this.filtered(accountId, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(counted.n);
+  }
+
   async planRanges(accountId: number, filter: ContactFilter, size: number): Promise<{ ranges: Array<{ rangeStart: number; rangeEnd: number }>; total: number }> {
     const counted = await this.filtered(accountId, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     const total = Number(counted.n);

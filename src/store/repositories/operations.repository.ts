@@ -349,6 +349,15 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return Number(row.n);
   }
 
+  async requeue(id: number, now: number): Promise<void> {
+    await this.db.deleteFrom('operation_chunks').where('operation_id', '=', id).execute();
+    await this.db
+      .updateTable('operations')
+      .set({ state: 'queued', chunks_total: 0, chunks_done: 0, attempts: 0, error_code: null, error_message: null, finished_at: null, lease_owner: null, lease_expires_at: null, cancel_requested_at: null, run_after: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number> {
     const row = await this.db
       .updateTable('operations')

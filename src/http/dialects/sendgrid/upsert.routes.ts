@@ -18,7 +18,7 @@ export async function upsertRoutes(base: FastifyInstance, { core }: { core: Core
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.put('/contacts', {
-    config: { scope: 'write' },
+    config: { scope: 'write', bodyText: { perItem: ['contacts'] } },
     bodyLimit: UPSERT_MAX_BYTES,
     schema: {
       tags,
