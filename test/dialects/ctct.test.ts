@@ -87,7 +87,12 @@ for (const engine of ENGINES) {
       const future = new Date(clock.now() + 1000).toISOString();
       assert.deepEqual((await cc.get(`/v3/contacts?updated_after=${future}`)).json(), { contacts: [] });
 
-      ctctError(await cc.get('/v3/contacts?status=unsubscribed'), 400);
+      const unsubscribed = await contact({ email_address: { address: 'gone-away@example.com', permission_to_send: 'unsubscribed' } });
+      const pending = await contact({ email_address: { address: 'pending@example.com', permission_to_send: 'pending_confirmation' } });
+      assert.deepEqual(((await cc.get('/v3/contacts?status=unsubscribed')).json() as { contacts: Json[] }).contacts.map((c) => c.contact_id), [unsubscribed.contact_id]);
+      assert.deepEqual(((await cc.get('/v3/contacts?status=pending_confirmation')).json() as { contacts: Json[] }).contacts.map((c) => c.contact_id), [pending.contact_id]);
+      ctctError(await cc.get('/v3/contacts?status=active,unsubscribed'), 400);
+      ctctError(await cc.get('/v3/contacts?status=sleeping'), 400);
       ctctError(await cc.get('/v3/contacts?include=everything'), 400);
       ctctError(await cc.get('/v3/contacts?cursor=bm90LWEtY3Vyc29y'), 400);
       ctctError(await cc.get('/v3/contacts?lists=00000000-0000-4000-8000-000000000000'), 404);
