@@ -86,6 +86,10 @@ for (const engine of ENGINES) {
       assert.deepEqual(onList.contacts[0]?.list_memberships, [listId]);
       const future = new Date(clock.now() + 1000).toISOString();
       assert.deepEqual((await cc.get(`/v3/contacts?updated_after=${future}`)).json(), { contacts: [] });
+      assert.deepEqual((await cc.get(`/v3/contacts?created_after=${future}`)).json(), { contacts: [] });
+      assert.ok(((await cc.get(`/v3/contacts?created_before=${future}`)).json() as { contacts: Json[] }).contacts.length >= 5);
+      assert.equal(ctctError(await cc.get('/v3/contacts?segment_id=7'), 400).error_message, 'segment_id is not supported by Lethe');
+      ctctError(await cc.get('/v3/contacts?created_after=yesterday'), 400);
 
       const unsubscribed = await contact({ email_address: { address: 'gone-away@example.com', permission_to_send: 'unsubscribed' } });
       const pending = await contact({ email_address: { address: 'pending@example.com', permission_to_send: 'pending_confirmation' } });

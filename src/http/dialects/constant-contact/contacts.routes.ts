@@ -18,6 +18,9 @@ const MAX_LIMIT = 500;
 /** Lists one listing may filter by. */
 const MAX_FILTER_LISTS = 25;
 
+/** Constant Contact filters Lethe cannot apply: refused, never ignored (a listing that ignored one would name contacts it should not). */
+const UNSUPPORTED_FILTERS = ['segment_id', 'tags', 'optout_after', 'optout_before', 'sms_status'] as const;
+
 const ContactIdParam = Type.Object({ contact_id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IncludeQuery = Type.Object({ include: Type.Optional(Type.String({ maxLength: 200 })) });
 
@@ -27,6 +30,9 @@ const ListQuery = Type.Object({
   lists: Type.Optional(Type.String({ maxLength: 25 * 37, description: `Up to ${MAX_FILTER_LISTS} list ids, comma-separated` })),
   updated_after: Type.Optional(Type.String({ maxLength: 40 })),
   updated_before: Type.Optional(Type.String({ maxLength: 40 })),
+  created_after: Type.Optional(Type.String({ maxLength: 40 })),
+  created_before: Type.Optional(Type.String({ maxLength: 40 })),
+  ...Object.fromEntries(UNSUPPORTED_FILTERS.map((name) => [name, Type.Optional(Type.String({ maxLength: 4000, description: 'Not supported by Lethe: refused with 400' }))])),
   include: Type.Optional(Type.String({ maxLength: 200 })),
   include_count: Type.Optional(Type.Boolean()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })),
@@ -126,10 +132,13 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
       ...(listUuids.length > 0 ? { listIds: await listIdsOf(core, request.actor, listUuids, 'lists') } : {}),
       ...(params.email !== undefined ? { emailNorm: normalizeEmail(params.email) } : {}),
     };
-    const updatedAfter = timeParam('updated_after', params.updated_after);
-    const updatedBefore = timeParam('updated_before', params.updated_before);
-    if (updatedAfter !== undefined) filter.updatedAfter = updatedAfter;
-    if (updatedBefore !== undefined) filter.updatedBefore = updatedBefore;
+    const unsupported = UNSUPPORTED_FILTERS.find((name) => (params as Record<string, unknown>)[name] !== undefined);
+    if (unsupported) throw invalid(unsupported, `${unsupported} is not supported by Lethe`);
+    const times = { updatedAfter: 'updated_after', updatedBefore: 'updated_before', createdAfter: 'created_after', createdBefore: 'created_before' } as const;
+    for (const [key, name] of Object.entries(times) as Array<[keyof typeof times, (typeof times)[keyof typeof times]]>) {
+      const ms = timeParam(name, params[name]);
+      if (ms !== undefined) filter[key] = ms;
+    }
     const limit = params.limit ?? DEFAULT_LIMIT;
     const page = await core.contacts.listByOffset(request.actor, {
       ...filter,
