@@ -116,7 +116,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     adminKey: adminKey === undefined || adminKey === '' ? undefined : String(adminKey),
     secret: secret === undefined || secret === '' ? undefined : String(secret),
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
-    bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
+    bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
     sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
     mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),

@@ -86,8 +86,17 @@ for (const engine of ENGINES) {
       assert.deepEqual(onList.contacts[0]?.list_memberships, [listId]);
       const future = new Date(clock.now() + 1000).toISOString();
       assert.deepEqual((await cc.get(`/v3/contacts?updated_after=${future}`)).json(), { contacts: [] });
+      assert.deepEqual((await cc.get(`/v3/contacts?created_after=${future}`)).json(), { contacts: [] });
+      assert.ok(((await cc.get(`/v3/contacts?created_before=${future}`)).json() as { contacts: Json[] }).contacts.length >= 5);
+      assert.equal(ctctError(await cc.get('/v3/contacts?segment_id=7'), 400).error_message, 'segment_id is not supported by Lethe');
+      ctctError(await cc.get('/v3/contacts?created_after=yesterday'), 400);
 
-      ctctError(await cc.get('/v3/contacts?status=unsubscribed'), 400);
+      const unsubscribed = await contact({ email_address: { address: 'gone-away@example.com', permission_to_send: 'unsubscribed' } });
+      const pending = await contact({ email_address: { address: 'pending@example.com', permission_to_send: 'pending_confirmation' } });
+      assert.deepEqual(((await cc.get('/v3/contacts?status=unsubscribed')).json() as { contacts: Json[] }).contacts.map((c) => c.contact_id), [unsubscribed.contact_id]);
+      assert.deepEqual(((await cc.get('/v3/contacts?status=pending_confirmation')).json() as { contacts: Json[] }).contacts.map((c) => c.contact_id), [pending.contact_id]);
+      ctctError(await cc.get('/v3/contacts?status=active,unsubscribed'), 400);
+      ctctError(await cc.get('/v3/contacts?status=sleeping'), 400);
       ctctError(await cc.get('/v3/contacts?include=everything'), 400);
       ctctError(await cc.get('/v3/contacts?cursor=bm90LWEtY3Vyc29y'), 400);
       ctctError(await cc.get('/v3/contacts?lists=00000000-0000-4000-8000-000000000000'), 404);
@@ -102,6 +111,8 @@ for (const engine of ENGINES) {
       const tags = await cc.post('/v3/contacts', { email_address: { address: 'tagged@example.com' }, create_source: 'Account', taggings: ['x'] });
       assert.equal(ctctError(tags, 400).error_key, 'contacts.api.validation.error');
       ctctError(await cc.post('/v3/contacts', { email_address: { address: 'not an address' }, create_source: 'Account' }), 400);
+      assert.equal(ctctError(await cc.patch('/v3/contacts/00000000-0000-4000-8000-000000000000', {}), 405).error_key, 'method_not_allowed');
+      assert.equal(ctctError(await cc.get('/v3/contacts/a/b'), 404).error_key, 'contacts.api.not_found');
       assert.equal(await countRows(t, 'contacts'), rows);
     });
 

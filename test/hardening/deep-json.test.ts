@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/http/json-parser.js';
+import { overBudget } from '../../src/http/json-budget.js';
+import { MAX_JSON_DEPTH } from '../../src/http/json-parser.js';
+
+const jsonDepthExceeds = (text: string, max: number): boolean => overBudget(text, { depth: max })?.what === 'depth';
 import { countRows, createKey } from '../helpers/api.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
@@ -15,7 +18,7 @@ import type { ConformanceEntry } from '../conformance/surfaces.js';
 const nested = (depth: number, inner = '1') => '['.repeat(depth) + inner + ']'.repeat(depth);
 const nestedObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
-describe('jsonDepthExceeds', () => {
+describe('the depth budget of a JSON body', () => {
   it('counts brackets outside strings only', () => {
     assert.equal(jsonDepthExceeds(nested(32), 32), false);
     assert.equal(jsonDepthExceeds(nested(33), 32), true);

@@ -200,6 +200,8 @@ export interface ContactFilter {
   optInStatus?: string;
   /** Created at or after this time (epoch ms). */
   createdAfter?: number;
+  /** Created before this time (epoch ms). */
+  createdBefore?: number;
 }
 
 /** A page by offset in a chosen order; ties are broken by id, so pages never overlap. */

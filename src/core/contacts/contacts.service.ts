@@ -155,7 +155,7 @@ export class ContactsService {
     }
     if (filter.listId !== undefined && !(isId(filter.listId) && (await this.deps.store.lists.findById(actor.accountId, filter.listId)))) throw notFound('list');
     if (filter.listIds !== undefined) await checkListIds(this.deps.store, actor.accountId, filter.listIds);
-    for (const [field, value] of [['updated_after', filter.updatedAfter], ['updated_before', filter.updatedBefore]] as const) {
+    for (const [field, value] of [['updated_after', filter.updatedAfter], ['updated_before', filter.updatedBefore], ['created_after', filter.createdAfter], ['created_before', filter.createdBefore]] as const) {
       if (value !== undefined && !Number.isSafeInteger(value)) throw invalid(field, `${field} is a time`);
     }
     if (filter.afterId !== undefined && !isId(filter.afterId)) throw invalid('cursor', 'cursor is not one this API gave');

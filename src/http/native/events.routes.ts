@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '../../core/events/event.js';
 import type { ContactEvent } from '../../core/events/event.js';
 import { EVENT_LIMITS } from '../../core/events/events.service.js';
 import type { EventInput } from '../../core/events/events.service.js';
-import { errorResponses, IdParam, IsoTime } from './schemas.js';
+import { errorResponses, IdParam, IsoTime, ProblemRef } from './schemas.js';
 import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor, parseIsoTime } from './wire.js';
 
 const tags = ['events'];
@@ -57,11 +57,16 @@ const presentEvent = (e: ContactEvent) => ({
   occurred_at: toIso(e.occurredAt),
 });
 
+/** A batch of 10,000 events of typical size is 2 to 5 MB. */
+export const EVENTS_BODY_LIMIT = 16 * 1024 * 1024;
+
 export async function eventsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/events', {
-    config: { scope: 'write' },
+    // Up to 10,000 events of a few hundred bytes each; an event is an object with one more (categories).
+    config: { scope: 'write', json: { containers: L.batch * 2 + 8 } },
+    bodyLimit: EVENTS_BODY_LIMIT,
     schema: {
       tags,
       summary: `Store up to ${L.batch} events of message activity; invalid events and unknown contacts are reported by index, the others stored`,
@@ -72,6 +77,7 @@ export async function eventsRoutes(base: FastifyInstance, { core }: { core: Core
           errors: Type.Array(Type.Object({ index: Type.Integer(), field: Type.String(), message: Type.String() })),
         }),
         ...errorResponses,
+        413: ProblemRef,
       },
     },
   }, async (request) => {

@@ -111,7 +111,8 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
   const bodyLimit = config.importBodyLimit;
 
   app.post('/imports', {
-    config: { scope: 'write', bodyText: { perItem: ['contacts'] } },
+    // A JSON row is an object with at most three more (custom_fields, attributes, list_ids).
+    config: { scope: 'write', bodyText: { perItem: ['contacts'] }, json: { containers: config.importMaxRows * 4 + 16 } },
     bodyLimit,
     schema: {
       tags,

@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Core } from '../../core/core.js';
 import { ANY_OPERATION_SCOPE } from '../../core/operations/operation-scope.js';
-import { firstErrorValidatorCompiler } from '../validation.js';
 import { AnalyticsQuery, AnalyticsSchema, analyticsQueryOf, presentAnalytics } from './operations-analytics.wire.js';
 import { presentReceipt, ReceiptSchema } from './operations-receipt.wire.js';
 import { streamProgress } from './operations-stream.js';
@@ -11,6 +10,7 @@ import {
   createInputOf,
   CreateOperationBody,
   OPERATION_BODY_LIMIT,
+  OPERATION_JSON_BUDGET,
   OperationSchema,
   OutcomeSchema,
   PageOf,
@@ -49,9 +49,8 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
 
   app.post('/operations', {
     // Any of these lets the request in (before its body is read); the handler checks the one the action needs.
-    config: { scope: ANY_OPERATION_SCOPE, bodyText: { perItem: ['selector'] } },
+    config: { scope: ANY_OPERATION_SCOPE, bodyText: { perItem: ['selector'] }, json: OPERATION_JSON_BUDGET },
     bodyLimit: OPERATION_BODY_LIMIT,
-    validatorCompiler: firstErrorValidatorCompiler(),
     schema: {
       tags,
       summary: 'Start a bulk soft delete, restore, erase or purge of up to 1,000,000 contacts; answers 202 at once with the queued operation',

@@ -53,6 +53,7 @@ export function filteredContacts(db: Kysely<Database>, accountId: number, filter
   if (filter.unsubscribed !== undefined) select = select.where('contacts.unsubscribed_at', filter.unsubscribed ? 'is not' : 'is', null);
   if (filter.optInStatus !== undefined) select = select.where('contacts.opt_in_status', '=', filter.optInStatus);
   if (filter.createdAfter !== undefined) select = select.where('contacts.created_at', '>=', filter.createdAfter);
+  if (filter.createdBefore !== undefined) select = select.where('contacts.created_at', '<', filter.createdBefore);
   if (filter.excludedFromCampaigns !== undefined) select = select.where('contacts.excluded_from_campaigns', '=', filter.excludedFromCampaigns ? 1 : 0);
   return select;
 }

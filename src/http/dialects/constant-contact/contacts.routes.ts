@@ -18,15 +18,21 @@ const MAX_LIMIT = 500;
 /** Lists one listing may filter by. */
 const MAX_FILTER_LISTS = 25;
 
+/** Constant Contact filters Lethe cannot apply: refused, never ignored (a listing that ignored one would name contacts it should not). */
+const UNSUPPORTED_FILTERS = ['segment_id', 'tags', 'optout_after', 'optout_before', 'sms_status'] as const;
+
 const ContactIdParam = Type.Object({ contact_id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IncludeQuery = Type.Object({ include: Type.Optional(Type.String({ maxLength: 200 })) });
 
 const ListQuery = Type.Object({
-  status: Type.Optional(Type.String({ maxLength: 200, description: 'Comma list: all, active, deleted (default: all but deleted)' })),
+  status: Type.Optional(Type.String({ maxLength: 200, description: 'Comma list of all, active, deleted (default: all but deleted), or one of unsubscribed, pending_confirmation, temp_hold, not_set' })),
   email: Type.Optional(Type.String({ maxLength: 254 })),
   lists: Type.Optional(Type.String({ maxLength: 25 * 37, description: `Up to ${MAX_FILTER_LISTS} list ids, comma-separated` })),
   updated_after: Type.Optional(Type.String({ maxLength: 40 })),
   updated_before: Type.Optional(Type.String({ maxLength: 40 })),
+  created_after: Type.Optional(Type.String({ maxLength: 40 })),
+  created_before: Type.Optional(Type.String({ maxLength: 40 })),
+  ...Object.fromEntries(UNSUPPORTED_FILTERS.map((name) => [name, Type.Optional(Type.String({ maxLength: 4000, description: 'Not supported by Lethe: refused with 400' }))])),
   include: Type.Optional(Type.String({ maxLength: 200 })),
   include_count: Type.Optional(Type.Boolean()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })),
@@ -36,17 +42,29 @@ type ListParams = Omit<Static<typeof ListQuery>, 'cursor'>;
 
 const commaList = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-/** Lethe statuses for Constant Contact's `status` (default: all but deleted). Permission statuses are not filters here. */
-function statusesOf(value: string | undefined): ContactStatus[] {
+/** Constant Contact's permission statuses that `status` may name, alone: active contacts with that email permission. */
+const PERMISSION_STATUSES = ['unsubscribed', 'pending_confirmation', 'temp_hold', 'not_set'] as const;
+
+/**
+ * The filter for Constant Contact's `status` (default: all but deleted): any of `all`,
+ * `active`, `deleted`; or one permission status alone (`unsubscribed`, `pending_confirmation`,
+ * `temp_hold`, `not_set`), which covers the contacts that are not deleted.
+ */
+function statusFilterOf(value: string | undefined): Pick<ContactFilter, 'statuses' | 'unsubscribed' | 'optInStatus'> {
   const parts = commaList(value);
-  if (parts.length === 0) return ['active'];
+  if (parts.length === 0) return { statuses: ['active'] };
+  const [only] = parts;
+  if (parts.length === 1 && only !== undefined && (PERMISSION_STATUSES as readonly string[]).includes(only)) {
+    return only === 'unsubscribed' ? { statuses: ['active'], unsubscribed: true } : { statuses: ['active'], unsubscribed: false, optInStatus: only };
+  }
   const statuses = new Set<ContactStatus>();
   for (const part of parts) {
     if (part === 'all') ['active', 'deleted'].forEach((s) => statuses.add(s as ContactStatus));
     else if (part === 'active' || part === 'deleted') statuses.add(part);
-    else throw invalid('status', `status ${part} is not supported by Lethe: use all, active or deleted`);
+    else if ((PERMISSION_STATUSES as readonly string[]).includes(part)) throw invalid('status', `status ${part} is a permission status: Lethe filters by one alone, not combined with others`);
+    else throw invalid('status', `status is a comma list of all, active, deleted, or one of ${PERMISSION_STATUSES.join(', ')}`);
   }
-  return [...statuses];
+  return { statuses: [...statuses] };
 }
 
 function timeParam(field: string, value: string | undefined): number | undefined {
@@ -110,14 +128,17 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     if (listUuids.length > MAX_FILTER_LISTS) throw invalid('lists', `lists names at most ${MAX_FILTER_LISTS} lists`);
     const include = includesOf(params.include);
     const filter: ContactFilter = {
-      statuses: statusesOf(params.status),
+      ...statusFilterOf(params.status),
       ...(listUuids.length > 0 ? { listIds: await listIdsOf(core, request.actor, listUuids, 'lists') } : {}),
       ...(params.email !== undefined ? { emailNorm: normalizeEmail(params.email) } : {}),
     };
-    const updatedAfter = timeParam('updated_after', params.updated_after);
-    const updatedBefore = timeParam('updated_before', params.updated_before);
-    if (updatedAfter !== undefined) filter.updatedAfter = updatedAfter;
-    if (updatedBefore !== undefined) filter.updatedBefore = updatedBefore;
+    const unsupported = UNSUPPORTED_FILTERS.find((name) => (params as Record<string, unknown>)[name] !== undefined);
+    if (unsupported) throw invalid(unsupported, `${unsupported} is not supported by Lethe`);
+    const times = { updatedAfter: 'updated_after', updatedBefore: 'updated_before', createdAfter: 'created_after', createdBefore: 'created_before' } as const;
+    for (const [key, name] of Object.entries(times) as Array<[keyof typeof times, (typeof times)[keyof typeof times]]>) {
+      const ms = timeParam(name, params[name]);
+      if (ms !== undefined) filter[key] = ms;
+    }
     const limit = params.limit ?? DEFAULT_LIMIT;
     const page = await core.contacts.listByOffset(request.actor, {
       ...filter,

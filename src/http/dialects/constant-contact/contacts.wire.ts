@@ -31,14 +31,16 @@ const ATTRIBUTE = {
 const ADDRESS_KEYS = [ATTRIBUTE.addressKind, ATTRIBUTE.street, ATTRIBUTE.city, ATTRIBUTE.state, ATTRIBUTE.postalCode, ATTRIBUTE.country] as const;
 
 const Text = (max: number) => Type.String({ maxLength: max });
+const Permission = Type.Unsafe<(typeof PERMISSIONS)[number]>({ type: 'string', enum: [...PERMISSIONS] });
+const Source = Type.Unsafe<(typeof SOURCES)[number]>({ type: 'string', enum: [...SOURCES] });
 
 const EmailAddressInput = Type.Object(
   {
     address: Type.String({ maxLength: 80 }),
-    permission_to_send: Type.Optional(Type.Union(PERMISSIONS.map((p) => Type.Literal(p)))),
-    opt_in_source: Type.Optional(Type.Union(SOURCES.map((s) => Type.Literal(s)))),
+    permission_to_send: Type.Optional(Permission),
+    opt_in_source: Type.Optional(Source),
     opt_in_date: Type.Optional(Type.String()),
-    opt_out_source: Type.Optional(Type.Union(SOURCES.map((s) => Type.Literal(s)))),
+    opt_out_source: Type.Optional(Source),
     opt_out_date: Type.Optional(Type.String()),
     opt_out_reason: Type.Optional(Text(255)),
     confirm_status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('off')])),
@@ -76,9 +78,9 @@ const commonFields = {
 };
 
 /** `POST /v3/contacts`: `create_source` is required. Tags, notes and SMS are not kept by Lethe: refused as unknown fields. */
-export const ContactPostBody = Type.Object({ ...commonFields, create_source: Type.Union(SOURCES.map((s) => Type.Literal(s))) }, { additionalProperties: false });
+export const ContactPostBody = Type.Object({ ...commonFields, create_source: Source }, { additionalProperties: false });
 /** `PUT /v3/contacts/{id}`: `update_source` is required. */
-export const ContactPutBody = Type.Object({ ...commonFields, update_source: Type.Union(SOURCES.map((s) => Type.Literal(s))) }, { additionalProperties: false });
+export const ContactPutBody = Type.Object({ ...commonFields, update_source: Source }, { additionalProperties: false });
 /** `POST /v3/contacts/sign_up_form`: by address, onto lists. */
 export const SignUpFormBody = Type.Object(
   {
