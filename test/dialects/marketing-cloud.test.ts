@@ -346,6 +346,22 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe('logs', () => {
+      it('keeps addresses and contact keys out of the logs, whatever the request', async () => {
+        const mc = api(t, await mcAuth(t, t.adminKey));
+        const x = await contact(v1, { email: 'secret.person@example.org', external_key: 'secret-key-7731' });
+        await mc.post('/contacts/v1/addresses/email/search', { channelAddressList: ['secret.person@example.org'], maximumCount: 1 });
+        await mc.post('/contacts/v1/contacts', { contactKey: 'secret-key-8842', attributeSets: [{ name: 'Email Addresses', items: [{ values: [{ name: 'Email Address', value: 'other.secret@example.org' }] }] }] });
+        await mc.post(`${DELETE}?type=keys`, { values: ['secret-key-7731', 'secret-key-8842', 'secret-key-missing'] });
+        await mc.get('/contacts/v1/contacts/actions/delete/status?operationID=secret.person@example.org');
+        await mc.post(`${DELETE}?type=listReference`, { targetList: { listType: { listTypeID: 3 }, listKey: 'secret-key-7731' } });
+        await drainOperations(t);
+        const logs = t.logs.text();
+        for (const value of ['secret.person', 'other.secret', 'secret-key-7731', 'secret-key-8842', 'secret-key-missing']) assert.ok(!logs.includes(value), `${value} is not logged`);
+        assert.notEqual(await contactStatus(x.id), 'active', 'the delete ran (the account\'s window is -1 by now: purged)');
+      });
+    });
+
     describe('listing and retry', () => {
       it('lists the account\'s delete operations, newest first, and restarts only a failed one', async () => {
         const sub = await createSubAccount(t, 'bu-listing');
