@@ -17,7 +17,6 @@ import type {
   NewTarget,
   Operation,
   OperationAction,
-  OperationKindHandler,
   OperationListQuery,
   OperationTarget,
   Selector,
@@ -25,6 +24,7 @@ import type {
   ValueSelectorKind,
 } from './operation.js';
 import { auditOperation } from './audit-operation.js';
+import type { OperationKindHandler } from './operation-kind.js';
 import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
