@@ -10,8 +10,10 @@ import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_CHUNK, MAX_IMPORT_ROWS } from './import.js';
-import type { ImportParams, ImportRowError, ImportTallies, RowBatch } from './import.js';
+import type { ImportParams, ImportRowError, ImportSettings, ImportTallies, RowBatch } from './import.js';
 import { jsonRows, readRows } from './import-source.js';
+
+export type { ImportSettings } from './import.js';
 import type { ImportSource } from './import-source.js';
 import { hasControlChars } from '../text.js';
 
@@ -26,12 +28,6 @@ export interface ImportOptions {
   source?: string;
 }
 
-export interface ImportSettings {
-  /** Rows per chunk (one transaction each); default 10,000, at most 20,000. */
-  chunkSize?: number;
-  /** Most rows per import; default 1,000,000. */
-  maxRows?: number;
-}
 
 /** An import: its operation (state, counts, rate, ETA) and what it created and updated. */
 export interface ImportView {

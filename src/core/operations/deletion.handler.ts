@@ -4,7 +4,8 @@ import { applyAction, ELIGIBLE, placeholderEmail } from '../lifecycle/apply-acti
 import type { ContactFilter, IdentityColumn, LifecycleContact } from '../lifecycle/lifecycle.js';
 import { SCRUBBABLE_TABLES } from '../ports.js';
 import type { Repositories } from '../ports.js';
-import type { CountsDelta, Operation, OperationAction, OperationChunk, OperationKindHandler, ValueSelectorKind } from './operation.js';
+import type { CountsDelta, Operation, OperationAction, OperationChunk, ValueSelectorKind } from './operation.js';
+import type { OperationKindHandler } from './operation-kind.js';
 import { VALUE_SELECTOR_KINDS } from './operation.js';
 import { targetHash } from './targets.js';
 

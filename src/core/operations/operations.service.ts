@@ -3,6 +3,7 @@ import type { CoreDeps } from '../context.js';
 import type { Actor } from '../actor.js';
 import { checkListIds } from '../contacts/contact-rules.js';
 import { newUuid } from '../crypto.js';
+import { decodeIdCursor, encodeIdCursor } from '../cursor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import { isId, MAX_PAGE } from '../input.js';
 import { requireScope } from '../keys/scopes.js';
@@ -19,7 +20,6 @@ import type {
   NewTarget,
   Operation,
   OperationAction,
-  OperationKindHandler,
   OperationListQuery,
   OperationTarget,
   Selector,
@@ -27,6 +27,7 @@ import type {
   ValueSelectorKind,
 } from './operation.js';
 import { auditOperation } from './audit-operation.js';
+import type { OperationKindHandler } from './operation-kind.js';
 import { scopeForAction } from './operation-scope.js';
 import { finishOperation } from './finish.js';
 import { withRates } from './progress.js';
@@ -108,13 +109,6 @@ function validate(input: CreateOperationInput): Validated {
     suppression: input.window === 'suppression',
     deleteList: input.deleteListWhenCompleted === true,
   };
-}
-
-/** Cursors are opaque to callers; here they are the last id (or seq) of the page. */
-function parseCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,15}$/.test(cursor)) throw invalid('cursor', 'cursor is not one this API gave');
-  return Number(cursor);
 }
 
 function checkLimit(limit: number | undefined, fallback: number): number {
@@ -349,7 +343,7 @@ export class OperationsService {
     for (const [field, value] of [['from', query.from], ['to', query.to]] as const) {
       if (value !== undefined && !Number.isSafeInteger(value)) throw invalid(field, `${field} is a time`);
     }
-    const beforeId = parseCursor(query.cursor);
+    const beforeId = decodeIdCursor(query.cursor);
     const account = await this.deps.store.accounts.findById(actor.accountId);
     const rows = await this.deps.store.operations.list(actor.accountId, {
       ...(query.state !== undefined ? { state: query.state } : {}),
@@ -363,7 +357,7 @@ export class OperationsService {
       excludeChildren: account?.parentId === null,
     });
     const items = await Promise.all(rows.slice(0, limit).map((op) => this.withChildren(op)));
-    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]?.id) : null };
+    return { items, nextCursor: rows.length > limit ? encodeIdCursor(items[items.length - 1]?.id ?? 0) : null };
   }
 
   /** Per-target outcomes in request order; a value is shown only while pending, afterwards only its keyed hash. */
@@ -371,14 +365,14 @@ export class OperationsService {
     const op = await this.find(actor, ref);
     const limit = checkLimit(query.limit, 100);
     if (query.outcome !== undefined && !(TARGET_OUTCOMES as readonly string[]).includes(query.outcome)) throw invalid('outcome', `outcome is one of ${TARGET_OUTCOMES.join(', ')}`);
-    const afterSeq = parseCursor(query.cursor);
+    const afterSeq = decodeIdCursor(query.cursor);
     const rows = await this.deps.store.operations.targets(actor.accountId, op.id, {
       ...(query.outcome !== undefined ? { outcome: query.outcome } : {}),
       ...(afterSeq !== undefined ? { afterSeq } : {}),
       limit: limit + 1,
     });
     const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]?.seq) : null };
+    return { items, nextCursor: rows.length > limit ? encodeIdCursor(items[items.length - 1]?.seq ?? 0) : null };
   }
 
   /** Cancels a queued operation at once, a running one at its next chunk boundary; an ended one stays as it is. */

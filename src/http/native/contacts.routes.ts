@@ -7,7 +7,8 @@ import { MAX_LOOKUP_EMAILS } from '../../core/contacts/contacts.service.js';
 import type { Core } from '../../core/core.js';
 import { ContactSchema, contactInputOf, CreateContactBody, PatchContactBody, presentContact, UpsertContactBody } from './contacts.wire.js';
 import { errorResponses, IdParam, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, NextCursor } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, NextCursor } from './wire.js';
 
 const tags = ['contacts'];
 const withConflict = { ...errorResponses, 409: ProblemRef };

@@ -8,7 +8,8 @@ import type { ContactEvent } from '../../core/events/event.js';
 import { EVENT_LIMITS } from '../../core/events/events.service.js';
 import type { EventInput } from '../../core/events/events.service.js';
 import { errorResponses, IdParam, IsoTime, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor, parseIsoTime } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, Nullable, NextCursor, parseIsoTime } from './wire.js';
 
 const tags = ['events'];
 const L = EVENT_LIMITS;

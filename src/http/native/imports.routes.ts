@@ -11,8 +11,10 @@ import { IMPORT_FIELDS } from '../../core/imports/import-row.js';
 import type { ImportOptions, ImportView } from '../../core/imports/imports.service.js';
 import type { Operation } from '../../core/operations/operation.js';
 import { OPERATION_STATES } from '../../core/operations/operation.js';
+import { parseRef } from '../../core/refs.js';
 import { errorResponses, IsoTime, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, Nullable, NextCursor } from './wire.js';
 
 const tags = ['imports'];
 
@@ -99,9 +101,6 @@ function presentImport(operation: Operation, tallies: { created: number; updated
 
 const presentView = (view: ImportView) => presentImport(view.operation, view);
 
-/** A numeric id, or a uuid as given. */
-const refOf = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number(id) : id);
-
 function optionsOf(matchBy: 'email' | 'external_key' | undefined, listIds: number[] | undefined): ImportOptions {
   return { ...(matchBy ? { matchBy: matchBy === 'external_key' ? 'externalKey' : 'email' } : {}), ...(listIds ? { listIds } : {}) };
 }
@@ -149,7 +148,7 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
   app.get('/imports/:id', {
     config: { scope: 'read' },
     schema: { tags, summary: 'An import\'s progress: state, rows processed, created, updated and invalid, rate and ETA', params: RefParam, response: { 200: ImportSchema, ...errorResponses } },
-  }, async (request) => presentView(await core.imports.get(request.actor, refOf(request.params.id))));
+  }, async (request) => presentView(await core.imports.get(request.actor, parseRef(request.params.id))));
 
   app.get('/imports/:id/errors', {
     config: { scope: 'read' },
@@ -162,7 +161,7 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
     },
   }, async (request) => {
     const [after] = decodeCursor(request.query.cursor, 1) ?? [];
-    const page = await core.imports.errors(request.actor, refOf(request.params.id), { ...(after !== undefined ? { cursor: after } : {}), limit: request.query.limit ?? 100 });
+    const page = await core.imports.errors(request.actor, parseRef(request.params.id), { ...(after !== undefined ? { cursor: after } : {}), limit: request.query.limit ?? 100 });
     return { data: page.items, next_cursor: page.nextCursor === null ? null : encodeCursor([page.nextCursor]) };
   });
 }

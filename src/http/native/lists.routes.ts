@@ -7,7 +7,8 @@ import type { List } from '../../core/lists/list.js';
 import { LIST_LIMITS } from '../../core/lists/lists.service.js';
 import { ContactSchema, presentContact } from './contacts.wire.js';
 import { errorResponses, IdParam, IsoTime, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, Nullable, NextCursor } from './wire.js';
 
 const tags = ['lists'];
 const withConflict = { ...errorResponses, 409: ProblemRef };

@@ -25,6 +25,3 @@ export function commaList(value: string | readonly string[] | undefined): string
   const parts = typeof value === 'string' ? [value] : value;
   return parts.flatMap((part) => part.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
