@@ -41,6 +41,11 @@ export interface Config {
   workerConcurrency: number;
   /** How often the worker's scheduler looks for contacts due for purge. */
   schedulerIntervalMs: number;
+  /**
+   * The URL clients reach Lethe at (`https://lethe.example.com`, no trailing slash), for
+   * links in responses (SendGrid's `_metadata.self`); unset: built from the request.
+   */
+  publicUrl: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -69,6 +74,21 @@ function boolOf(name: string, raw: string | number | boolean | undefined, fallba
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
   if (['0', 'false', 'no', 'off'].includes(text)) return false;
   throw new Error(`${name} must be true or false, got "${String(raw)}"`);
+}
+
+/** An http(s) URL without query or fragment, its trailing slashes cut; undefined when unset. */
+function publicUrlOf(raw: string | number | boolean | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new Error(`LETHE_PUBLIC_URL must be an http or https URL, got "${String(raw)}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new Error(`LETHE_PUBLIC_URL must be an http or https URL without credentials, query or fragment, got "${String(raw)}"`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -103,5 +123,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
     workerConcurrency: atMost('LETHE_WORKER_CONCURRENCY', intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1), MAX_WORKER_CONCURRENCY),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
+    publicUrl: publicUrlOf(pick('publicUrl', 'LETHE_PUBLIC_URL')),
   });
 }

@@ -1,5 +1,6 @@
 import { CONTACT_TEXT_FIELDS as TEXT_FIELDS, CONTACT_TIME_FIELDS as TIME_FIELDS } from '../contacts/contact.js';
 import type { ContactInput, CustomFieldValue } from '../contacts/contact.js';
+import { RESERVED_FIELD_NAMES } from '../contacts/contact-input.js';
 import type { ErrorDetail } from '../errors.js';
 
 /**
@@ -47,6 +48,9 @@ export function columnsOf(header: readonly string[]): { columns: Column[]; probl
       problems.push({ field: 'csv', message: `column ${index + 1} of the header is not a known field: use ${IMPORT_FIELDS.join(', ')}, custom.<name> or attributes.<name>` });
       column = { kind: 'field', name: '' };
     }
+    if (column.kind !== 'field' && RESERVED_FIELD_NAMES.includes(column.name)) {
+      problems.push({ field: 'csv', message: `column ${index + 1} of the header names a field ${RESERVED_FIELD_NAMES.join(', ')}: these names are refused` });
+    }
     const key = `${column.kind}:${column.name}`;
     if (column.name !== '' && seen.has(key)) problems.push({ field: 'csv', message: `column ${index + 1} of the header repeats another column` });
     seen.add(key);
@@ -63,12 +67,14 @@ export function rowOfRecord(columns: readonly Column[], record: readonly string[
   const row: ImportRow = {};
   let custom: Record<string, string> | undefined;
   let attributes: Record<string, string> | undefined;
+  // Null-prototype objects: a name is a key, never a prototype (the header refuses `__proto__` anyway).
+  const bag = () => Object.create(null) as Record<string, string>;
   columns.forEach((column, index) => {
     const value = record[index];
     if (value === undefined || value === '' || column.name === '') return;
     if (column.kind === 'field') row[column.name] = value;
-    else if (column.kind === 'custom') (custom ??= {})[column.name] = value;
-    else (attributes ??= {})[column.name] = value;
+    else if (column.kind === 'custom') (custom ??= bag())[column.name] = value;
+    else (attributes ??= bag())[column.name] = value;
   });
   if (custom) row.custom_fields = custom;
   if (attributes) row.attributes = attributes;
@@ -87,10 +93,11 @@ export function inputOfRow(row: unknown): { input: ContactInput } | { problem: E
   const input: ContactInput = {};
   for (const name of Object.keys(row)) {
     const value = row[name];
-    if (name in TEXT_FIELDS) {
+    // Own names only: `constructor` or `toString` is `in` every object.
+    if (Object.hasOwn(TEXT_FIELDS, name)) {
       if (value !== null && typeof value !== 'string') return { problem: { field: name, message: `${name} must be a string` } };
       input[TEXT_FIELDS[name as keyof typeof TEXT_FIELDS]] = value;
-    } else if (name in TIME_FIELDS) {
+    } else if (Object.hasOwn(TIME_FIELDS, name)) {
       if (value === null) input[TIME_FIELDS[name as keyof typeof TIME_FIELDS]] = null;
       else {
         const ms = typeof value === 'string' && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
