@@ -64,17 +64,16 @@ export function columnsOf(header: readonly string[]): { columns: Column[]; probl
  * it): a CSV cannot tell an empty value from a missing one.
  */
 export function rowOfRecord(columns: readonly Column[], record: readonly string[]): ImportRow {
+  // Plain objects are safe here: columnsOf refuses `__proto__` (and the other reserved names) as a column.
   const row: ImportRow = {};
   let custom: Record<string, string> | undefined;
   let attributes: Record<string, string> | undefined;
-  // Null-prototype objects: a name is a key, never a prototype (the header refuses `__proto__` anyway).
-  const bag = () => Object.create(null) as Record<string, string>;
   columns.forEach((column, index) => {
     const value = record[index];
     if (value === undefined || value === '' || column.name === '') return;
     if (column.kind === 'field') row[column.name] = value;
-    else if (column.kind === 'custom') (custom ??= bag())[column.name] = value;
-    else (attributes ??= bag())[column.name] = value;
+    else if (column.kind === 'custom') (custom ??= {})[column.name] = value;
+    else (attributes ??= {})[column.name] = value;
   });
   if (custom) row.custom_fields = custom;
   if (attributes) row.attributes = attributes;
