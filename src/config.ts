@@ -31,11 +31,6 @@ export interface Config {
   ctctRatePerDay: number;
   /** Requests per minute per account for the Marketing Cloud dialect (429 beyond it). */
   marketingCloudRateLimit: number;
-  /**
-   * Where clients reach this Lethe (`https://lethe.example.com/`), for URLs Lethe hands out
-   * (Marketing Cloud's `rest_instance_url`); unset: taken from each request.
-   */
-  publicUrl: string | undefined;
   /** PostgreSQL storage scrub after erasure: `rewrite` (VACUUM FULL, default) or `vacuum`. */
   scrubMode: 'rewrite' | 'vacuum';
   /** Largest body of POST /v1/imports, in bytes (a 1,000,000-row CSV is 60-100 MB). */
@@ -52,6 +47,12 @@ export interface Config {
   workerConcurrency: number;
   /** How often the worker's scheduler looks for contacts due for purge. */
   schedulerIntervalMs: number;
+  /**
+   * The URL clients reach Lethe at (`https://lethe.example.com`, no trailing slash), for
+   * URLs in responses (SendGrid's `_metadata.self`, Marketing Cloud's `rest_instance_url`);
+   * unset: built from the request.
+   */
+  publicUrl: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -73,20 +74,6 @@ function atMost(name: string, value: number, max: number): number {
 /** Chunk loops per worker: each holds a connection of the pool (10), leaving room for the scrub and reads. */
 const MAX_WORKER_CONCURRENCY = 8;
 
-/** An absolute http(s) URL, or undefined when unset. */
-function urlOf(name: string, raw: string | number | boolean | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const text = String(raw);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`${name} must be an absolute http(s) URL, got "${text}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an absolute http(s) URL, got "${text}"`);
-  return text;
-}
-
 function boolOf(name: string, raw: string | number | boolean | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (typeof raw === 'boolean') return raw;
@@ -94,6 +81,21 @@ function boolOf(name: string, raw: string | number | boolean | undefined, fallba
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
   if (['0', 'false', 'no', 'off'].includes(text)) return false;
   throw new Error(`${name} must be true or false, got "${String(raw)}"`);
+}
+
+/** An http(s) URL without query or fragment, its trailing slashes cut; undefined when unset. */
+function publicUrlOf(raw: string | number | boolean | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new Error(`LETHE_PUBLIC_URL must be an http or https URL, got "${String(raw)}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new Error(`LETHE_PUBLIC_URL must be an http or https URL without credentials, query or fragment, got "${String(raw)}"`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -123,7 +125,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ctctRatePerSecond: intOf('LETHE_CTCT_RATE_PER_SECOND', pick('ctctRatePerSecond', 'LETHE_CTCT_RATE_PER_SECOND'), 50, 1),
     ctctRatePerDay: intOf('LETHE_CTCT_RATE_PER_DAY', pick('ctctRatePerDay', 'LETHE_CTCT_RATE_PER_DAY'), 1_000_000, 1),
     marketingCloudRateLimit: intOf('LETHE_MARKETING_CLOUD_RATE_LIMIT', pick('marketingCloudRateLimit', 'LETHE_MARKETING_CLOUD_RATE_LIMIT'), 600, 1),
-    publicUrl: urlOf('LETHE_PUBLIC_URL', pick('publicUrl', 'LETHE_PUBLIC_URL')),
     scrubMode,
     importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
     importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 10_000, 1),
@@ -132,5 +133,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
     workerConcurrency: atMost('LETHE_WORKER_CONCURRENCY', intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1), MAX_WORKER_CONCURRENCY),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
+    publicUrl: publicUrlOf(pick('publicUrl', 'LETHE_PUBLIC_URL')),
   });
 }

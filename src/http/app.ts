@@ -50,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('publicUrl', options.config.publicUrl);
   app.setValidatorCompiler(validatorCompiler());
   const routeBodyLimits: RouteBodyLimit[] = [];
   app.decorate('routeBodyLimits', routeBodyLimits);

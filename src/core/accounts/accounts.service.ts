@@ -1,7 +1,10 @@
 import type { AuditActor } from '../audit/audit.js';
 import { OPERATOR } from '../audit/audit.js';
 import { AuditService } from '../audit/audit.service.js';
+import { DEFAULT_ACCOUNT_NAME } from '../bootstrap.js';
 import type { CoreDeps } from '../context.js';
+import { requireScope } from '../keys/scopes.js';
+import { hasControlChars } from '../text.js';
 import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
@@ -73,6 +76,19 @@ export class AccountsService {
     }
   }
 
+  /**
+   * Server-wide data (`/metrics`: every account's traffic) is for the operator alone: an
+   * admin key of the top-level default account, acting for itself. FORBIDDEN otherwise,
+   * whatever the key's scopes in its own account.
+   */
+  async requireOperator(actor: Actor): Promise<void> {
+    requireScope(actor, 'admin');
+    const account = await this.deps.store.accounts.findById(actor.keyAccountId);
+    if (!account || account.parentId !== null || account.name !== DEFAULT_ACCOUNT_NAME || actor.accountId !== actor.keyAccountId) {
+      throw new AppError('FORBIDDEN', 'server-wide metrics need an admin key of the default (operator) account');
+    }
+  }
+
   async get(accountId: number): Promise<Account> {
     const account = await this.deps.store.accounts.findById(accountId);
     if (!account) throw notFound('account');
@@ -91,6 +107,7 @@ export class AccountsService {
   async resolveOnBehalfOf(keyAccountId: number, header: string): Promise<Account> {
     const refused = new AppError('FORBIDDEN', 'on-behalf-of must name one of your own sub-accounts');
     const value = header.trim();
+    if (hasControlChars(value)) throw refused;
     const byId = /^account-id\s+(\d{1,15})$/i.exec(value);
     const target = byId
       ? await this.deps.store.accounts.findById(Number(byId[1]))

@@ -87,7 +87,7 @@ export class KeysService {
 
   /** Checks a public id and secret (Basic auth, OAuth client credentials). Every failure reads the same. */
   async authenticate(id: string, secret: string): Promise<ApiKey> {
-    if (!id || !secret || id.length > 64 || secret.length > 512) throw unauthenticated();
+    if (!id || !secret || id.length > 64 || secret.length > 512 || hasControlChars(id)) throw unauthenticated();
     const stored = await this.deps.store.keys.findById(id);
     if (!stored || stored.revokedAt !== null || !safeEqualHex(stored.secretHash, sha256Hex(secret))) throw unauthenticated();
     const { secretHash: _secretHash, ...apiKey } = stored;
@@ -141,6 +141,13 @@ export class KeysService {
     const { secretHash: _secretHash, ...apiKey } = key;
     await this.touch(apiKey);
     return { ...apiKey, scopes: stored.scopes, actingAccountId: stored.accountId };
+  }
+
+  /** Whether the key may still act (exists and is not revoked): long requests (progress streams) ask again as they run. */
+  async isActive(id: string | null): Promise<boolean> {
+    if (id === null) return false;
+    const stored = await this.deps.store.keys.findById(id);
+    return stored !== undefined && stored.revokedAt === null;
   }
 
   /** Last-used time to the minute: enough to audit keys, without a write on every request. */

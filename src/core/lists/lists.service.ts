@@ -104,6 +104,7 @@ export class ListsService {
   }
 
   async update(actor: Actor, id: number, patch: ListPatch): Promise<List> {
+    if (!isId(id)) throw notFound('list');
     if (patch.name !== undefined) checkName(patch.name);
     if (patch.description !== undefined) checkDescription(patch.description);
     if (patch.externalKey !== undefined) checkExternalKey(patch.externalKey);
@@ -122,6 +123,7 @@ export class ListsService {
 
   /** Deletes the list and its memberships; its contacts stay. */
   async delete(actor: Actor, id: number): Promise<void> {
+    if (!isId(id)) throw notFound('list');
     const deleted = await this.deps.store.transaction((tx) => tx.lists.delete(actor.accountId, id));
     if (!deleted) throw notFound('list');
   }

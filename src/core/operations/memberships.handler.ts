@@ -2,7 +2,8 @@ import type { CoreDeps } from '../context.js';
 import type { ContactFilter, LifecycleContact } from '../lifecycle/lifecycle.js';
 import type { Repositories } from '../ports.js';
 import { processTargets } from './deletion.handler.js';
-import type { Operation, OperationKindHandler } from './operation.js';
+import type { Operation } from './operation.js';
+import type { OperationKindHandler } from './operation-kind.js';
 import { VALUE_SELECTOR_KINDS } from './operation.js';
 
 /** Bulk list-membership work: its own kind of operation, beside deletion and imports. */

@@ -303,6 +303,18 @@ export class OperationsService {
     return created;
   }
 
+  /** The key acting must belong to the account that requested the cross-account operation, or to one of its ancestors. */
+  private async requireRequester(actor: Actor, parentOperationId: number): Promise<void> {
+    const parent = await this.deps.store.operations.findById(null, parentOperationId);
+    if (!parent) return;
+    let account = await this.deps.store.accounts.findById(parent.accountId);
+    while (account) {
+      if (account.id === actor.keyAccountId) return;
+      account = account.parentId === null ? undefined : await this.deps.store.accounts.findById(account.parentId);
+    }
+    throw new AppError('FORBIDDEN', 'this is a part of an erase requested by a parent account; only that account can cancel it', { field: 'id' });
+  }
+
   /** The acting account, and with 'all' its sub-accounts (a parent's key only). */
   private async accountsFor(actor: Actor, all: boolean): Promise<Account[]> {
     const self = await this.deps.store.accounts.findById(actor.accountId);
@@ -375,10 +387,16 @@ export class OperationsService {
     return { items, nextCursor: rows.length > limit ? encodeIdCursor(items[items.length - 1]?.seq ?? 0) : null };
   }
 
-  /** Cancels a queued operation at once, a running one at its next chunk boundary; an ended one stays as it is. */
+  /**
+   * Cancels a queued operation at once, a running one at its next chunk boundary; an ended
+   * one stays as it is. A sub-account's part of its parent's cross-account erase is the
+   * requester's to cancel (its keys, or an ancestor's), never the sub-account's own: a
+   * tenant cannot opt out of an erasure its parent asked for (FORBIDDEN).
+   */
   async cancel(actor: Actor, ref: number | string): Promise<Operation> {
     const op = await this.find(actor, ref);
     requireScope(actor, scopeForAction(op.action, op.dryRun));
+    if (op.parentId !== null) await this.requireRequester(actor, op.parentId);
     const now = this.deps.clock.now();
     if (op.state === 'queued' || op.state === 'processing') {
       await this.deps.store.transaction(async (tx) => {

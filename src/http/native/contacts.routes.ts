@@ -17,7 +17,7 @@ const ContactPage = Type.Object({ data: Type.Array(ContactSchema), next_cursor: 
 const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Unsafe<ContactStatus | 'all'>({ type: 'string', enum: [...CONTACT_STATUSES, 'all'], default: 'active', description: 'Which contacts: active (default), deleted, erased or all' })),
-    list_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Only members of this list' })),
+    list_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Only members of this list' })),
     updated_since: Type.Optional(Type.String({ format: 'date-time', description: 'Only contacts updated at or after this time' })),
     limit: Limit,
     cursor: Cursor,

@@ -18,7 +18,7 @@ const OptionalText = (maxLength: number) => Type.Optional(Nullable(Type.String({
 // Type and time are checked per event (a bad one is reported, the others stored), so the schema only bounds them.
 const EventItem = Type.Object(
   {
-    contact_id: Type.Optional(Type.Integer({ minimum: 1, description: 'The contact, by id (or give email)' })),
+    contact_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The contact, by id (or give email)' })),
     email: Type.Optional(Type.String({ maxLength: 254, description: 'The contact, by email (or give contact_id)' })),
     type: Type.String({ maxLength: 32, description: `One of ${EVENT_TYPES.join(', ')}` }),
     message_id: OptionalText(L.messageId),

@@ -19,7 +19,7 @@ import { Cursor, Limit, Nullable, NextCursor } from './wire.js';
 const tags = ['imports'];
 
 const MatchBy = Type.Unsafe<'email' | 'external_key'>({ type: 'string', enum: ['email', 'external_key'], description: 'The identity rows are matched on (default email); rows without it are reported as errors' });
-const ListIds = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: MAX_LISTS_PER_WRITE, description: 'Lists every imported contact joins' });
+const ListIds = Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: MAX_LISTS_PER_WRITE, description: 'Lists every imported contact joins' });
 
 const ROW_FIELDS = `${IMPORT_FIELDS.join(', ')}, custom_fields (object), attributes (object)`;
 

@@ -27,7 +27,7 @@ const Name = Type.String({ minLength: 1, maxLength: LIST_LIMITS.name });
 const ExternalKey = Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: LIST_LIMITS.externalKey })));
 const Description = Type.Optional(Nullable(Type.String({ maxLength: LIST_LIMITS.description })));
 const ContactIds = Type.Object(
-  { contact_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: LIST_LIMITS.membersPerRequest }) },
+  { contact_ids: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: LIST_LIMITS.membersPerRequest }) },
   { additionalProperties: false },
 );
 const PageQuery = Type.Object({ limit: Limit, cursor: Cursor }, { additionalProperties: false });

@@ -155,7 +155,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
     const ref = parseRef(request.params.id);
     // Read once before answering, so that an unknown id is a 404 and not an empty stream.
     const first = await core.operations.get(request.actor, ref);
-    return streamProgress(request, reply, first, () => core.operations.get(request.actor, ref));
+    return streamProgress(request, reply, first, () => core.operations.get(request.actor, ref), () => core.keys.isActive(request.actor.keyId));
   });
 
   app.get('/operations/:id/receipt', {

@@ -49,7 +49,7 @@ export const SelectorBody = Type.Object(
     uuids: SelectorValues('Contact uuids'),
     external_keys: SelectorValues('Contact external keys'),
     emails: SelectorValues('Email addresses (compared case-insensitively)'),
-    list: Type.Optional(Type.Integer({ minimum: 1, description: 'Every member of this list' })),
+    list: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Every member of this list' })),
     all: Type.Optional(Type.Literal(true, { description: 'Every contact of the account' })),
   },
   { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'Exactly one of ids, uuids, external_keys, emails, list or all' },
@@ -67,7 +67,7 @@ export const CreateOperationBody = Type.Object(
         description: 'all: the acting account and every one of its sub-accounts, one child operation per account (erase by emails only)',
       }),
     ),
-    restore_to_lists: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100, description: 'restore only: lists to put the restored contacts on' })),
+    restore_to_lists: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 100, description: 'restore only: lists to put the restored contacts on' })),
   },
   { additionalProperties: false },
 );

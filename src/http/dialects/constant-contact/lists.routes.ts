@@ -5,7 +5,7 @@ import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
 import { invalid, notFound } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
-import { decodeCursor, encodeCursor } from '../../native/wire.js';
+import { decodeCursor, encodeCursor } from '../../../core/cursor.js';
 import { activityHref, presentActivity } from './activities.wire.js';
 import { iso } from './contacts.wire.js';
 import { ctctErrors, tags } from './errors.js';

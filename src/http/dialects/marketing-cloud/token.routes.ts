@@ -6,6 +6,7 @@ import { hasScope } from '../../../core/keys/scopes.js';
 import type { Scope } from '../../../core/keys/scopes.js';
 import { field } from './case.js';
 import { mcErrors } from './errors.js';
+import { publicBaseUrl } from '../../public-url.js';
 
 /** Marketing Cloud's token lifetime is 20 minutes; it announces a little less, as its real answers do. */
 const EXPIRES_IN_MARGIN_S = 120;
@@ -19,9 +20,8 @@ function mcScopes(scopes: readonly Scope[]): string {
 }
 
 /** Where clients reach this Lethe, ending in '/': the configured public URL, else the request's own scheme and host. */
-export function instanceUrl(config: Readonly<Config>, request: FastifyRequest): string {
-  const base = config.publicUrl ?? `${request.protocol}://${request.host}`;
-  return base.endsWith('/') ? base : `${base}/`;
+export function instanceUrl(request: FastifyRequest): string {
+  return `${publicBaseUrl(request)}/`;
 }
 
 const text = (value: unknown, name: string, max: number): string | undefined => {
@@ -65,7 +65,7 @@ export async function tokenRoutes(app: FastifyInstance, { core, config }: { core
     }
     text(field(body, 'scope'), 'scope', 2000);
     const issued = await core.keys.issueAccessToken(clientId, clientSecret, accountId === undefined ? {} : { accountId });
-    const base = instanceUrl(config, request);
+    const base = instanceUrl(request);
     return {
       access_token: issued.token,
       token_type: 'Bearer',
