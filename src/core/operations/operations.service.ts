@@ -117,6 +117,7 @@ export class OperationsService {
       });
       const params: Record<string, unknown> = {
         ...(v.label ? { label: v.label } : {}),
+        ...(actor.operator ? { operator: actor.operator } : {}),
         ...(v.selector.kind === 'list' ? { listId: v.selector.listId } : {}),
         ...(restoreToLists.length > 0 ? { restoreToLists } : {}),
         ...(prepared ? { targetRows: prepared.targets.length } : {}),
