@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Core } from '../core/core.js';
 import { surfaceGuard } from './surface.js';
 import type { Metrics } from './metrics.js';
+import { registerDomainMetrics } from './domain-metrics.js';
 
 /** The embedded operations worker: 'disabled' when this process runs none (`lethe worker` does the work). */
 export type WorkerHealth = 'running' | 'restarting' | 'stopped' | 'disabled';
@@ -32,6 +33,8 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
     }
   });
 
+  const refreshDomainMetrics = registerDomainMetrics(metrics, core, () => workerStatus?.() ?? 'disabled');
+
   // Metrics are server-wide (every account's traffic): they need a key with the admin scope.
   await app.register(async (metricsApp) => {
     metricsApp.addHook('onRequest', surfaceGuard(core, { name: 'native', credentials: ['bearer-key'] }));
@@ -39,6 +42,7 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
       config: { scope: 'admin' },
       schema: { tags: ['system'], summary: 'Prometheus metrics (a key with the admin scope)', produces: ['text/plain'] },
     }, async (_request, reply) => {
+      await refreshDomainMetrics();
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();
     });
