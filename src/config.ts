@@ -110,7 +110,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const scrubMode = String(pick('scrubMode', 'LETHE_SCRUB_MODE') ?? 'rewrite').toLowerCase();
   if (scrubMode !== 'rewrite' && scrubMode !== 'vacuum') throw new Error('LETHE_SCRUB_MODE must be rewrite or vacuum');
   return Object.freeze({
-    port: intOf('PORT', pick('port', 'PORT'), 8080, 0),
+    port: atMost('PORT (--port)', intOf('PORT (--port)', pick('port', 'PORT'), 8080, 0), 65535),
     host: String(pick('host', 'HOST') ?? '127.0.0.1'),
     dataDir,
     databaseUrl,

@@ -11,7 +11,8 @@ import { TERMINAL_STATES } from '../core/operations/operation.js';
 import { runWorker } from '../jobs/worker.js';
 import { createLogger } from '../logger.js';
 import { createLethe } from '../main.js';
-import { cliActor } from './operations.commands.js';
+import { BY_OPTION_HELP, cliActor } from './cli-actor.js';
+import { operationOutcome } from '../core/operations/outcome.js';
 import { formatDuration } from './progress.js';
 
 /**
@@ -32,6 +33,8 @@ interface ImportFlags {
   format?: 'csv' | 'json';
   matchBy: 'email' | 'external_key';
   list: string[];
+  label?: string;
+  by?: string;
   wait: boolean;
   json?: boolean;
 }
@@ -67,7 +70,7 @@ export function progressLine(view: ImportView): string {
   const percent = expected > 0 ? ` (${((100 * processed) / expected).toFixed(1)}%)` : '';
   const rate = op.ratePerSecond === null ? '' : `, ${number(Math.round(op.ratePerSecond))} rows/s`;
   const eta = op.finishedAt !== null ? '' : `, ETA ${formatDuration(op.etaSeconds)}`;
-  return `import ${op.id} ${op.state}: ${number(processed)}/${number(expected)} rows${percent}, ${number(created)} created, ${number(updated)} updated, ${number(invalid)} invalid${rate}${eta}`;
+  return `import ${op.id} ${operationOutcome(op)}: ${number(processed)}/${number(expected)} rows${percent}, ${number(created)} created, ${number(updated)} updated, ${number(invalid)} invalid${rate}${eta}`;
 }
 
 /** A bar with counts, rate and ETA on a terminal; a plain line a second otherwise (logs, pipes). */
@@ -111,6 +114,8 @@ export function registerImportCommand(program: Command, { common, configOf, fail
     .addOption(new Option('--format <format>', 'file format (default: by extension, csv otherwise)').choices(['csv', 'json']))
     .addOption(new Option('--match-by <field>', 'the identity rows are matched on').choices(['email', 'external_key']).default('email'))
     .option('--list <id>', 'a list every imported contact joins (repeat, or comma-separate)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--label <text>', 'your reference for this import (a ticket number), shown on it')
+    .option('--by <name>', BY_OPTION_HELP)
     .option('--no-wait', 'print the queued import and return; a worker (lethe serve or lethe worker) runs it')
     .option('--json', 'print only the final import (or, with --no-wait, the queued one) as JSON')
     .action(async (file: string, flags: ImportFlags) => {
@@ -120,8 +125,8 @@ export function registerImportCommand(program: Command, { common, configOf, fail
       let worker: Promise<void> | undefined;
       try {
         const format = flags.format ?? (extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
-        const options: ImportOptions = { matchBy: flags.matchBy === 'external_key' ? 'externalKey' : 'email', listIds: listIdsOf(flags.list) };
-        const actor = await cliActor(lethe, flags.account);
+        const options: ImportOptions = { matchBy: flags.matchBy === 'external_key' ? 'externalKey' : 'email', listIds: listIdsOf(flags.list), ...(flags.label !== undefined ? { label: flags.label } : {}) };
+        const actor = await cliActor(lethe, flags.account, flags.by);
         if (file !== '-' && !existsSync(file)) throw new Error(`no such file: ${file}`);
         const created = await lethe.core.imports.create(actor, sourceOf(file, format), options);
         if (!flags.json) process.stdout.write(`import ${created.id} queued (${created.uuid}): ${number(created.counts.expected)} rows stored\n`);
@@ -143,7 +148,7 @@ export function registerImportCommand(program: Command, { common, configOf, fail
         const errors = await lethe.core.imports.errors(actor, created.id, { limit: SHOWN_ERRORS });
         if (flags.json) {
           const { operation: op } = current;
-          process.stdout.write(`${JSON.stringify({ id: op.id, uuid: op.uuid, state: op.state, rows: op.counts.expected, processed: op.counts.processed, created: current.created, updated: current.updated, invalid: op.counts.invalid, errors: errors.items })}\n`);
+          process.stdout.write(`${JSON.stringify({ id: op.id, uuid: op.uuid, state: op.state, outcome: operationOutcome(op), rows: op.counts.expected, processed: op.counts.processed, created: current.created, updated: current.updated, invalid: op.counts.invalid, errors: errors.items })}\n`);
         } else {
           process.stdout.write(`${progressLine(current)}\n`);
           for (const e of errors.items) process.stdout.write(`  row ${e.row}: ${e.message}\n`);

@@ -10,6 +10,8 @@ import { startServer } from '../http/server.js';
 import { registerOperationCommands } from './operations.commands.js';
 import { runWorker } from '../jobs/worker.js';
 import { registerImportCommand } from './import.command.js';
+import { registerAdminCommands } from './admin.commands.js';
+import { BY_OPTION_HELP, findAccount, operatorName, whereOf } from './cli-actor.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -67,18 +69,20 @@ const accounts = program.command('accounts').description('manage accounts');
 common(accounts.command('create').description('create a top-level account, or a sub-account with --parent'))
   .argument('<name>', 'account name')
   .option('--parent <name>', 'make it a sub-account of this top-level account')
+  .option('--by <name>', BY_OPTION_HELP)
   .option('--json', 'print JSON')
-  .action(async (name: string, flags: CommonFlags & { parent?: string; json?: boolean }) => {
+  .action(async (name: string, flags: CommonFlags & { parent?: string; by?: string; json?: boolean }) => {
     const lethe = await createLethe(loadConfig(overridesOf(flags)), { logger: createLogger('silent') }).catch(fail);
     try {
       const { store, core } = lethe;
       let account;
+      const operator = operatorName(flags.by);
       if (flags.parent) {
         const parent = await store.accounts.findByName(null, flags.parent);
-        if (!parent) throw new Error(`no top-level account named "${flags.parent}"`);
-        account = await core.accounts.createSubAccount({ accountId: parent.id, keyAccountId: parent.id, keyId: null, scopes: ['admin'], via: 'cli' }, name);
+        if (!parent) throw new Error(`no top-level account named "${flags.parent}" in ${whereOf(lethe.config)}`);
+        account = await core.accounts.createSubAccount({ accountId: parent.id, keyAccountId: parent.id, keyId: null, scopes: ['admin'], via: 'cli', ...(operator ? { operator } : {}) }, name);
       } else {
-        account = await core.accounts.createTopLevel(name);
+        account = await core.accounts.createTopLevel(name, { keyId: null, via: 'cli', ...(operator ? { operator } : {}) });
       }
       process.stdout.write(flags.json ? `${JSON.stringify({ id: account.id, name: account.name, parent_id: account.parentId })}\n` : `created account ${account.name} (id ${account.id})\n`);
     } catch (error) {
@@ -93,18 +97,17 @@ common(keys.command('create').description('create an API key and print it once')
   .option('--account <name>', 'account name; a sub-account as PARENT/NAME', 'default')
   .option('--scopes <scopes>', 'comma-separated: read,write,delete,erase,admin', 'read,write,delete,erase')
   .option('--name <name>', 'a label for the key', 'cli')
+  .option('--by <name>', BY_OPTION_HELP)
   .option('--json', 'print {"id","secret","key"}')
-  .action(async (flags: CommonFlags & { account: string; scopes: string; name: string; json?: boolean }) => {
+  .action(async (flags: CommonFlags & { account: string; scopes: string; name: string; by?: string; json?: boolean }) => {
     const lethe = await createLethe(loadConfig(overridesOf(flags)), { logger: createLogger('silent') }).catch(fail);
     try {
-      const { store, core } = lethe;
+      const { core } = lethe;
       // The default account only: the admin key and the first start stay for `serve`.
       if (flags.account === 'default') await ensureDefaultAccount(core);
-      const [first = '', second] = flags.account.split('/');
-      let account = await store.accounts.findByName(null, first);
-      if (account && second !== undefined) account = await store.accounts.findByName(account.id, second);
-      if (!account) throw new Error(`no account named "${flags.account}"`);
-      const created = await core.keys.create(account.id, { name: flags.name, scopes: flags.scopes.split(',').map((s) => s.trim()).filter(Boolean) });
+      const account = await findAccount(lethe, flags.account);
+      const operator = operatorName(flags.by);
+      const created = await core.keys.create(account.id, { name: flags.name, scopes: flags.scopes.split(',').map((s) => s.trim()).filter(Boolean) }, { keyId: null, via: 'cli', ...(operator ? { operator } : {}) });
       process.stdout.write(
         flags.json
           ? `${JSON.stringify({ id: created.apiKey.id, secret: created.secret, key: created.key })}\n`
@@ -159,11 +162,7 @@ common(audit.command('verify').description('check the hash chains and name the f
       const { store, core } = lethe;
       let accountId: number | undefined;
       if (flags.account !== undefined) {
-        const [first = '', second] = flags.account.split('/');
-        let account = await store.accounts.findByName(null, first);
-        if (account && second !== undefined) account = await store.accounts.findByName(account.id, second);
-        if (!account) throw new Error(`no account named "${flags.account}"`);
-        accountId = account.id;
+        accountId = (await findAccount(lethe, flags.account)).id;
       }
       const result = await core.audit.verify(accountId);
       const nameOf = async (id: number) => (await store.accounts.findById(id))?.name ?? null;
@@ -201,5 +200,7 @@ registerOperationCommands(program, {
   },
 });
 registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
+registerAdminCommands(program, accounts, keys, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 
-await program.parseAsync(process.argv);
+// A bad flag or setting (`--port abc`) is one line on standard error, never a stack.
+await program.parseAsync(process.argv).catch(fail);

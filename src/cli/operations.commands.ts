@@ -7,10 +7,15 @@ import type { Actor } from '../core/actor.js';
 import { OPERATION_ACTIONS, OPERATION_STATES, TERMINAL_STATES } from '../core/operations/operation.js';
 import type { CreateOperationInput, Operation, OperationAction, OperationState, Selector } from '../core/operations/operation.js';
 import { parseRef } from '../core/refs.js';
+import { operationOutcome } from '../core/operations/outcome.js';
 import { presentOperation } from '../http/native/operations.wire.js';
 import { createLogger } from '../logger.js';
 import { createLethe } from '../main.js';
 import type { Lethe } from '../main.js';
+import { createInterface } from 'node:readline/promises';
+import { ELIGIBLE } from '../core/lifecycle/apply-action.js';
+import { presentReceipt } from '../http/native/operations-receipt.wire.js';
+import { BY_OPTION_HELP, cliActor, whereOf } from './cli-actor.js';
 import { createProgressView, formatDuration } from './progress.js';
 import type { ProgressView } from './progress.js';
 
@@ -33,6 +38,8 @@ export interface CliContext {
 
 interface AccountFlags {
   account: string;
+  /** Who is acting (`--by`; default the OS user). */
+  by?: string;
 }
 
 const POLL_MS = 500;
@@ -41,14 +48,7 @@ async function open(context: CliContext, flags: Record<string, unknown>): Promis
   return createLethe(context.configOf(flags), { logger: createLogger('silent') });
 }
 
-/** The CLI acts as an admin of the named account (`PARENT/NAME` for a sub-account). */
-export async function cliActor(lethe: Lethe, name: string): Promise<Actor> {
-  const [first = '', second] = name.split('/');
-  let account = await lethe.store.accounts.findByName(null, first);
-  if (account && second !== undefined) account = await lethe.store.accounts.findByName(account.id, second);
-  if (!account) throw new Error(`no account named "${name}"`);
-  return { accountId: account.id, keyAccountId: account.id, keyId: null, scopes: ['admin'], via: 'cli' };
-}
+export { cliActor } from './cli-actor.js';
 
 /** The values of a file, one per line (`-` reads standard input); blank lines are skipped. */
 export function readValues(path: string): string[] {
@@ -72,6 +72,8 @@ interface EraseFlags extends AccountFlags {
   dryRun?: boolean;
   allAccounts?: boolean;
   restoreToLists?: string;
+  label?: string;
+  yes?: boolean;
   wait: boolean;
   json?: boolean;
 }
@@ -102,6 +104,7 @@ function inputOf(flags: EraseFlags): CreateOperationInput {
     ...(flags.dryRun ? { dryRun: true } : {}),
     ...(flags.allAccounts ? { accounts: 'all' as const } : {}),
     ...(restoreToLists ? { restoreToLists } : {}),
+    ...(flags.label !== undefined ? { label: flags.label } : {}),
   };
 }
 
@@ -123,7 +126,7 @@ async function follow(lethe: Lethe, actor: Actor, ref: number | string, view: Pr
 /** Completed is success; failed and canceled are not. */
 const exitCodeOf = (op: Operation): number => (op.state === 'completed' ? 0 : 1);
 
-const writeJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+const writeJson = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 
 function describe(op: Operation): string {
   const c = op.counts;
@@ -132,14 +135,36 @@ function describe(op: Operation): string {
     `  action:     ${op.action}${op.dryRun ? ' (dry run)' : ''}${op.label ? ` [${op.label}]` : ''}`,
     `  selector:   ${op.selectorKind}${op.selectorSize > 0 ? ` (${op.selectorSize.toLocaleString('en-US')} values)` : ''}`,
     `  state:      ${op.state}${op.error ? ` (${op.error.code})` : ''}`,
+    `  outcome:    ${operationOutcome(op)}`,
     `  counts:     expected ${c.expected}, processed ${c.processed}, succeeded ${c.succeeded}, not found ${c.notFound}, invalid ${c.invalid}, failed ${c.failed}, skipped ${c.skipped}, duplicates ${c.duplicates}`,
-    `  created:    ${new Date(op.createdAt).toISOString()} via ${op.via}${op.requestedByKeyId ? ` (key ${op.requestedByKeyId})` : ''}`,
+    `  created:    ${new Date(op.createdAt).toISOString()} via ${op.via}${op.requestedByKeyId ? ` (key ${op.requestedByKeyId})` : ''}${op.operator ? ` by ${op.operator}` : ''}`,
     `  started:    ${op.startedAt === null ? '-' : new Date(op.startedAt).toISOString()}`,
     `  finished:   ${op.finishedAt === null ? '-' : new Date(op.finishedAt).toISOString()}`,
   ];
   if (!isFinal(op)) lines.push(`  rate:       ${op.ratePerSecond === null ? '?' : Math.round(op.ratePerSecond)}/s, ETA ${formatDuration(op.etaSeconds)}`);
   for (const child of op.children) lines.push(`  part:       account ${child.accountId}: operation ${child.id} ${child.state}, ${child.counts.succeeded} succeeded, ${child.counts.notFound} not found`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `--all` and `--list` change every contact they cover at once: on a terminal the operator
+ * is asked (the count and the account named), `--yes` skips the question, and without a
+ * terminal to ask on the command refuses unless `--yes` is given. Dry runs and restores ask nothing.
+ */
+async function confirmed(lethe: Lethe, actor: Actor, flags: EraseFlags, input: CreateOperationInput): Promise<boolean> {
+  const { selector } = input;
+  if (flags.yes || input.dryRun || input.action === 'restore' || (selector.kind !== 'all' && selector.kind !== 'list')) return true;
+  const count = await lethe.core.contacts.countMatching(actor, { statuses: ELIGIBLE[input.action], ...(selector.kind === 'list' ? { listId: selector.listId } : {}) });
+  const scope = selector.kind === 'all' ? 'every contact' : `every contact on list ${selector.listId}`;
+  const what = `${input.action.replace('_', ' ')} ${scope} of account "${flags.account}": ${count.toLocaleString('en-US')} contact(s), in ${whereOf(lethe.config)}`;
+  if (!process.stdin.isTTY) throw new Error(`this would ${what}. Add --yes to confirm (standard input is not a terminal to ask on)`);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`This will ${what}.\nType "yes" to go on: `);
+    return /^(y|yes)$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 const accountOption = () => new Option('--account <name>', 'account name; a sub-account as PARENT/NAME').default('default');
@@ -158,7 +183,10 @@ export function registerOperationCommands(program: Command, context: CliContext)
     .option('--dry-run', 'count what would be affected and change nothing')
     .option('--all-accounts', 'with --emails: the account and all its sub-accounts (erase only)')
     .option('--restore-to-lists <ids>', 'with --action restore: comma-separated list ids')
+    .option('--label <text>', 'your reference for this operation (a ticket number), shown on it and on its receipt')
     .addOption(accountOption())
+    .option('--by <name>', BY_OPTION_HELP)
+    .option('-y, --yes', 'with --all or --list: go on without asking (required when standard input is not a terminal)')
     .option('--no-wait', 'print the queued operation and return; a worker runs it')
     .option('--json', 'print the final operation (or, with --no-wait, the queued one) as JSON')
     .action(async (flags: EraseFlags) => {
@@ -171,7 +199,13 @@ export function registerOperationCommands(program: Command, context: CliContext)
       const lethe = await open(context, flags as unknown as Record<string, unknown>).catch(fail);
       let code = 0;
       try {
-        const actor = await cliActor(lethe, flags.account);
+        const actor = await cliActor(lethe, flags.account, flags.by);
+        if (!(await confirmed(lethe, actor, flags, input as CreateOperationInput))) {
+          process.stdout.write('nothing done\n');
+          await lethe.close();
+          process.exitCode = 1;
+          return;
+        }
         const created = await lethe.core.operations.create(actor, input as CreateOperationInput);
         if (!flags.json) process.stdout.write(`operation ${created.id} ${created.state} (${created.uuid}): ${created.action}${created.dryRun ? ' (dry run)' : ''} of ${created.selectorKind}\n`);
         if (!flags.wait) {
@@ -233,6 +267,32 @@ export function registerOperationCommands(program: Command, context: CliContext)
       });
     });
 
+  common(operations.command('receipt').description('the receipt of a finished operation: what was done, anchored to its audit entry'))
+    .argument('<id>', 'operation id or uuid')
+    .addOption(accountOption())
+    .option('--json', 'print the receipt as the API does (GET /v1/operations/{id}/receipt)')
+    .action(async (ref: string, flags: AccountFlags & { json?: boolean }) => {
+      await withLethe(context, flags, async (lethe, actor) => {
+        const receipt = presentReceipt(await lethe.core.operationReports.receipt(actor, await lethe.core.operations.get(actor, parseRef(ref))));
+        if (flags.json) return writeJson(receipt);
+        const { operation: op, anchor } = receipt;
+        const c = op.counts;
+        process.stdout.write(
+          [
+            `receipt for operation ${op.id} (${op.uuid}) of account ${receipt.account.name}`,
+            `  action:     ${op.action}${op.dry_run ? ' (dry run)' : ''}${op.label ? ` [${op.label}]` : ''}`,
+            `  outcome:    ${op.outcome} (state ${op.state})`,
+            `  selector:   ${op.selector.kind} (${op.selector.size} values)`,
+            `  counts:     succeeded ${c.succeeded}, not found ${c.not_found}, invalid ${c.invalid}, failed ${c.failed}, skipped ${c.skipped}, duplicates ${c.duplicates}`,
+            `  requested:  ${op.created_at ?? '-'} via ${op.requested_by.via}${op.requested_by.key_id ? ` (key ${op.requested_by.key_id})` : ''}${op.requested_by.operator ? ` by ${op.requested_by.operator}` : ''}`,
+            `  finished:   ${op.finished_at ?? '-'}`,
+            `  anchor:     audit seq ${anchor.seq} ${anchor.action} ${anchor.hash}`,
+            ...receipt.parts.map((p) => `  part:       account ${p.account.name}: operation ${p.operation.id} ${p.operation.outcome}${p.anchor ? `, audit seq ${p.anchor.seq} ${p.anchor.hash}` : ''}`),
+          ].join('\n') + '\n',
+        );
+      });
+    });
+
   common(operations.command('watch').description('follow an operation until it finishes: a progress bar on a terminal, plain lines otherwise'))
     .argument('<id>', 'operation id or uuid')
     .addOption(accountOption())
@@ -248,6 +308,7 @@ export function registerOperationCommands(program: Command, context: CliContext)
   common(operations.command('cancel').description('cancel an operation: a queued one at once, a running one at its next chunk'))
     .argument('<id>', 'operation id or uuid')
     .addOption(accountOption())
+    .option('--by <name>', BY_OPTION_HELP)
     .option('--json', 'print the operation as JSON')
     .action(async (ref: string, flags: AccountFlags & { json?: boolean }) => {
       await withLethe(context, flags, async (lethe, actor) => {
@@ -262,7 +323,7 @@ export function registerOperationCommands(program: Command, context: CliContext)
 async function withLethe(context: CliContext, flags: AccountFlags, fn: (lethe: Lethe, actor: Actor) => Promise<void>): Promise<void> {
   const lethe = await open(context, flags as unknown as Record<string, unknown>).catch(context.fail);
   try {
-    await fn(lethe, await cliActor(lethe, flags.account));
+    await fn(lethe, await cliActor(lethe, flags.account, flags.by));
   } catch (error) {
     await lethe.close();
     context.fail(error);

@@ -16,4 +16,9 @@ export interface Actor {
   keyId: string | null;
   scopes: readonly Scope[];
   via: Surface;
+  /**
+   * The person at the keyboard, for actions without a key (the CLI: `--by`, or the OS user).
+   * Recorded as `by` in the audit and as `requested_by.operator` on operations; never an address.
+   */
+  operator?: string;
 }

@@ -6,6 +6,13 @@
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
 const LABEL = /^(?!-)[A-Za-z0-9\u00a1-\uffff-]{1,63}(?<!-)$/;
 
+/**
+ * One rule for every address Lethe is given (contacts, imports, lookups, events, operations):
+ * surrounding spaces are not part of it. A string is trimmed; anything else is left as it is
+ * (and then refused by `isValidEmail`).
+ */
+export const cleanEmail = <T>(value: T): T => (typeof value === 'string' ? (value.trim() as T) : value);
+
 export function isValidEmail(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 254) return false;
   const at = value.lastIndexOf('@');

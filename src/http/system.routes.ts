@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Core } from '../core/core.js';
 import { surfaceGuard } from './surface.js';
 import type { Metrics } from './metrics.js';
+import { registerDomainMetrics } from './domain-metrics.js';
 
 /** The embedded operations worker: 'disabled' when this process runs none (`lethe worker` does the work). */
 export type WorkerHealth = 'running' | 'restarting' | 'stopped' | 'disabled';
@@ -32,6 +33,8 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
     }
   });
 
+  const refreshDomainMetrics = registerDomainMetrics(metrics, core, () => workerStatus?.() ?? 'disabled');
+
   // Metrics are server-wide (every account's traffic): only the operator reads them, an
   // admin key of the default top-level account (core decides; another tenant's admin is refused).
   await app.register(async (metricsApp) => {
@@ -41,6 +44,7 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
       schema: { tags: ['system'], summary: "Prometheus metrics (an admin key of the default account: they cover every account's traffic)", produces: ['text/plain'] },
     }, async (request, reply) => {
       await core.accounts.requireOperator(request.actor);
+      await refreshDomainMetrics();
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();
     });

@@ -157,9 +157,17 @@ for (const engine of ENGINES) {
       const body = res.json();
       assert.deepEqual(body.data.map((x: { id: number }) => x.id).sort(), [a.id, b.id].sort());
       assert.equal(body.not_found, 1);
-      const bad = await c.post('/v1/contacts/lookup', { emails: ['fine@example.com', 'not-an-address'] });
-      assert.equal(bad.statusCode, 400);
-      assert.equal(bad.json().field, 'emails[1]');
+      assert.deepEqual(
+        body.results.map((r: { index: number; outcome: string; contact_id: number | null }) => [r.index, r.outcome, r.contact_id]),
+        [[0, 'found', a.id], [1, 'found', b.id], [2, 'found', a.id], [3, 'not_found', null]],
+      );
+      const mixed = await c.post('/v1/contacts/lookup', { emails: ['  look.a@example.com ', 'not-an-address', 'nobody@example.com'] });
+      assert.equal(mixed.statusCode, 200, 'one bad address does not fail the others');
+      assert.deepEqual(
+        mixed.json().results.map((r: { email: string; outcome: string }) => [r.email, r.outcome]),
+        [['look.a@example.com', 'found'], ['not-an-address', 'invalid'], ['nobody@example.com', 'not_found']],
+      );
+      assert.deepEqual([mixed.json().invalid, mixed.json().not_found, mixed.json().data.length], [1, 1, 1]);
       const tooMany = await c.post('/v1/contacts/lookup', { emails: Array.from({ length: 1001 }, (_, i) => `u${i}@example.com`) });
       assert.equal(tooMany.statusCode, 400);
       assert.equal((await c.post('/v1/contacts/lookup', { emails: [] })).statusCode, 400);

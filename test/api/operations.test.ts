@@ -16,7 +16,7 @@ interface OperationJson {
   dry_run: boolean;
   selector: { kind: string; size: number };
   counts: Record<'expected' | 'processed' | 'succeeded' | 'not_found' | 'invalid' | 'failed' | 'skipped' | 'duplicates', number>;
-  requested_by: { key_id: string | null; via: string };
+  requested_by: { key_id: string | null; via: string; operator: string | null };
   children: OperationJson[];
   [key: string]: unknown;
 }
@@ -69,7 +69,7 @@ for (const engine of ENGINES) {
       assert.equal(op.kind, 'operation');
       assert.equal(op.dry_run, false);
       assert.deepEqual(op.selector, { kind: 'ids', size: 1 });
-      assert.deepEqual(op.requested_by, { key_id: keyIdOf(t.adminKey), via: 'native' });
+      assert.deepEqual(op.requested_by, { key_id: keyIdOf(t.adminKey), via: 'native', operator: null });
       assert.deepEqual(op.children, []);
       assert.equal(op.finished_at, null);
       assert.equal(typeof op.created_at, 'string');

@@ -25,7 +25,7 @@ for (const engine of ENGINES) {
       const result = runCli(['import', file], env);
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^import 1 queued \([0-9a-f-]{36}\): 45 rows stored$/m);
-      assert.match(result.stdout, /^import 1 completed: 45\/45 rows \(100\.0%\), 44 created, 0 updated, 1 invalid/m);
+      assert.match(result.stdout, /^import 1 completed_with_errors: 45\/45 rows \(100\.0%\), 44 created, 0 updated, 1 invalid/m);
       assert.match(result.stdout, /^ {2}row 30: email is not a valid email address$/m);
       assert.doesNotMatch(result.stdout, /cli-secret-address/, 'row errors never quote the value');
     });

@@ -112,7 +112,7 @@ for (const engine of ENGINES) {
     });
 
     it('operations list, show and cancel; erase --no-wait leaves the work to a worker', async () => {
-      const queued = runCli(['erase', '--all', '--action', 'purge', '--no-wait', '--json'], env);
+      const queued = runCli(['erase', '--all', '--action', 'purge', '--yes', '--no-wait', '--json'], env);
       assert.equal(queued.status, 0, queued.stderr);
       const op = JSON.parse(queued.stdout) as { id: number; state: string };
       assert.equal(op.state, 'queued');

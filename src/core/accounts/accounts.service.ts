@@ -44,7 +44,7 @@ export class AccountsService {
     validateAccountName(name);
     return this.deps.store.transaction(async (tx) => {
       const account = await tx.accounts.create({ parentId: null, name }, this.deps.clock.now());
-      await this.#audit.record(tx, { accountId: account.id, actorKeyId: by.keyId, via: by.via, action: 'account.created', subjectType: 'account', subjectId: String(account.id), data: settingsData(account) });
+      await this.#audit.record(tx, { accountId: account.id, actorKeyId: by.keyId, via: by.via, operator: by.operator, action: 'account.created', subjectType: 'account', subjectId: String(account.id), data: settingsData(account) });
       return account;
     });
   }
@@ -63,7 +63,7 @@ export class AccountsService {
           this.deps.clock.now(),
         );
         // In the parent's chain (who created it) and in the sub-account's own (where it starts).
-        const entry = { actorKeyId: actor.keyId, via: actor.via, action: 'subaccount.created', subjectType: 'account', subjectId: String(account.id), data: settingsData(account) };
+        const entry = { actorKeyId: actor.keyId, via: actor.via, operator: actor.operator, action: 'subaccount.created', subjectType: 'account', subjectId: String(account.id), data: settingsData(account) };
         await this.#audit.record(tx, { ...entry, accountId: parent.id });
         await this.#audit.record(tx, { ...entry, accountId: account.id, action: 'account.created', data: { ...settingsData(account), parent_id: parent.id } });
         return account;

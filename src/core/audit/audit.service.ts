@@ -17,7 +17,9 @@ export class AuditService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** Records an entry with the given repositories: pass the transaction's to land with the change. */
-  record(repos: Repositories, input: AuditEntryInput): Promise<AuditRecord> {
+  record(repos: Repositories, entry: AuditEntryInput): Promise<AuditRecord> {
+    const { operator, ...rest } = entry;
+    const input = operator ? { ...rest, data: { ...rest.data, by: operator } } : rest;
     assertAuditSafe(input.data);
     const at = this.deps.clock.now();
     return repos.audit.append(input, at, (prev) => {

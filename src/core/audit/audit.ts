@@ -4,6 +4,8 @@ import type { Surface } from '../actor.js';
 export interface AuditActor {
   keyId: string | null;
   via: Surface;
+  /** The person acting without a key (CLI), recorded as `by` in the entry's data. */
+  operator?: string;
 }
 
 export const OPERATOR: AuditActor = { keyId: null, via: 'cli' };
@@ -20,6 +22,8 @@ export interface AuditEntryInput {
   subjectType?: string;
   subjectId?: string;
   data: Record<string, AuditValue>;
+  /** The person acting without a key (CLI): added to `data` as `by`. */
+  operator?: string | undefined;
 }
 
 export interface AuditRecord {

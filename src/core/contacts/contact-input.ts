@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { normalizeEmail } from '../crypto.js';
-import { isValidEmail } from '../email.js';
+import { cleanEmail, isValidEmail } from '../email.js';
 import { hasControlChars } from '../text.js';
 import type { ErrorDetail } from '../errors.js';
 import type { ContactInput, ContactRecord, CustomFields, Attributes } from './contact.js';
@@ -65,7 +65,7 @@ export function contactInputProblems(input: ContactInput, prefix = ''): ErrorDet
   const problems: ErrorDetail[] = [];
   const problem = (field: string, message: string) => problems.push({ field: prefix + field, message: `${prefix + field} ${message}` });
 
-  if (input.email !== undefined && input.email !== null && !isValidEmail(input.email)) problem('email', 'is not a valid email address');
+  if (input.email !== undefined && input.email !== null && !isValidEmail(cleanEmail(input.email))) problem('email', 'is not a valid email address');
   for (const [key, field, max] of TEXT_FIELDS) {
     const value = input[key];
     if (value === undefined || value === null) continue;
@@ -158,7 +158,7 @@ const pick = <T>(given: T | undefined, current: T): T => (given === undefined ? 
  * contact with `uuid`. Pure; the input must have passed `contactInputProblems`.
  */
 export function applyContactInput(base: Omit<ContactRecord, 'emailNorm'> | undefined, input: ContactInput, at: { now: number; source: string; uuid: string }): ContactRecord {
-  const email = pick(input.email, base?.email ?? null);
+  const email = pick(cleanEmail(input.email), base?.email ?? null);
   return {
     uuid: base?.uuid ?? at.uuid,
     externalKey: pick(input.externalKey, base?.externalKey ?? null),

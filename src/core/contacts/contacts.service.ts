@@ -1,7 +1,15 @@
 import type { CoreDeps } from '../context.js';
 import type { Actor } from '../actor.js';
 import { newUuid, normalizeEmail } from '../crypto.js';
-import { isValidEmail } from '../email.js';
+import { cleanEmail, isValidEmail } from '../email.js';
+
+/** One address of a lookup: what it matched. */
+export interface LookupResult {
+  /** Its position in the request, from 0. */
+  index: number;
+  outcome: 'found' | 'not_found' | 'invalid';
+  contact: Contact | null;
+}
 import { AppError, invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import type { Repositories } from '../ports.js';
@@ -107,11 +115,29 @@ export class ContactsService {
   /** Contacts with these addresses (compared case-insensitively), and how many addresses matched none. */
   async lookupByEmails(actor: Actor, emails: readonly string[]): Promise<{ contacts: Contact[]; notFound: number }> {
     if (emails.length === 0 || emails.length > MAX_LOOKUP_EMAILS) throw invalid('emails', `emails holds 1 to ${MAX_LOOKUP_EMAILS} addresses`);
-    const problems = emails.flatMap((email, index) => (isValidEmail(email) ? [] : [{ index, field: `emails[${index}]`, message: `emails[${index}] is not a valid email address` }]));
+    const problems = emails.flatMap((email, index) => (isValidEmail(cleanEmail(email)) ? [] : [{ index, field: `emails[${index}]`, message: `emails[${index}] is not a valid email address` }]));
     throwIfProblems(problems);
     const norms = [...new Set(emails.map(normalizeEmail))];
     const contacts = await this.deps.store.contacts.findByEmailNorms(actor.accountId, norms);
     return { contacts, notFound: norms.length - contacts.length };
+  }
+
+  /**
+   * Looks addresses up one by one, in request order: each is `found` (with its contact),
+   * `not_found` or `invalid`, and a bad address never fails the others. Addresses are
+   * trimmed and compared case-insensitively, as everywhere.
+   */
+  async lookupEach(actor: Actor, emails: readonly string[]): Promise<LookupResult[]> {
+    if (emails.length === 0 || emails.length > MAX_LOOKUP_EMAILS) throw invalid('emails', `emails holds 1 to ${MAX_LOOKUP_EMAILS} addresses`);
+    const valid = emails.map((email) => typeof email === 'string' && isValidEmail(cleanEmail(email)));
+    const norms = [...new Set(emails.filter((_, i) => valid[i]).map(normalizeEmail))];
+    const found = norms.length === 0 ? [] : await this.deps.store.contacts.findByEmailNorms(actor.accountId, norms);
+    const byNorm = new Map(found.flatMap((c) => (c.email === null ? [] : [[normalizeEmail(c.email), c] as const])));
+    return emails.map((email, index) => {
+      if (!valid[index]) return { index, outcome: 'invalid' as const, contact: null };
+      const contact = byNorm.get(normalizeEmail(email));
+      return contact ? { index, outcome: 'found' as const, contact } : { index, outcome: 'not_found' as const, contact: null };
+    });
   }
 
   /** A page of contacts in id order. */

@@ -4,7 +4,7 @@ import type { CoreDeps } from '../context.js';
 import type { Actor } from '../actor.js';
 import { normalizeEmail } from '../crypto.js';
 import { DAY_MS } from '../clock.js';
-import { isValidEmail } from '../email.js';
+import { cleanEmail, isValidEmail } from '../email.js';
 import { invalid, notFound } from '../errors.js';
 import type { ErrorDetail } from '../errors.js';
 import { checkPageLimit, isId } from '../input.js';
@@ -59,7 +59,7 @@ function check(input: EventInput, index: number, now: number): Checked | ErrorDe
   const byEmail = input.email !== undefined;
   if (byId === byEmail) return fail('contact_id', 'or email must be given (one of them)');
   if (byId && !isId(input.contactId)) return fail('contact_id', 'is not a contact id');
-  if (byEmail && !isValidEmail(input.email)) return fail('email', 'is not a valid email address');
+  if (byEmail && !isValidEmail(cleanEmail(input.email))) return fail('email', 'is not a valid email address');
   if (!isEventType(input.type)) return fail('type', `must be one of ${EVENT_TYPES.join(', ')}`);
   const occurredAt = input.occurredAt ?? now;
   // Activity from the future is a clock or parsing error upstream; a day of skew is allowed.

@@ -92,13 +92,14 @@ export class ImportsService {
     const operationId = await this.deps.store.transaction(async (tx) => {
       const listIds = await checkListIds(tx, accountId, options.listIds);
       await assertRoomForOperation(tx, accountId);
-      const params: ImportParams & { label?: string; chunkSize: number } = {
+      const params: ImportParams & { label?: string; operator?: string; chunkSize: number } = {
         matchBy,
         listIds,
         source: contactSource,
         format: source.format,
         chunkSize: this.chunkSize,
         ...(options.label !== undefined ? { label: options.label } : {}),
+        ...(actor.operator ? { operator: actor.operator } : {}),
       };
       const operation = await tx.operations.insert({
         accountId,

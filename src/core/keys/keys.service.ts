@@ -61,7 +61,7 @@ export class KeysService {
     const apiKey: ApiKey = { id, accountId, name, scopes, createdAt: now, lastUsedAt: null, revokedAt: null };
     await this.deps.store.transaction(async (tx) => {
       await tx.keys.insert({ ...apiKey, secretHash: sha256Hex(secret) });
-      await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.created', subjectType: 'api_key', subjectId: id, data: { scopes: scopes.join(',') } });
+      await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, operator: by.operator, action: 'key.created', subjectType: 'api_key', subjectId: id, data: { scopes: scopes.join(',') } });
     }, { lockAccounts: [accountId] });
     return { apiKey, secret, key: options.token ?? `lethe_${id}_${secret}` };
   }
@@ -75,7 +75,7 @@ export class KeysService {
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.keys.revoke(accountId, id, this.deps.clock.now()))) throw notFound('API key');
       await tx.accessTokens.deleteByKey(id);
-      await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, action: 'key.revoked', subjectType: 'api_key', subjectId: id, data: {} });
+      await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, operator: by.operator, action: 'key.revoked', subjectType: 'api_key', subjectId: id, data: {} });
     }, { lockAccounts: [accountId] });
   }
 

@@ -35,5 +35,6 @@ export async function auditOperation(deps: CoreDeps, tx: Repositories, op: Opera
     subjectType: 'operation',
     subjectId: String(op.id),
     data: auditData(op),
+    operator: op.operator ?? undefined,
   });
 }

@@ -85,6 +85,8 @@ export interface Operation {
   etaSeconds: number | null;
   via: Surface;
   requestedByKeyId: string | null;
+  /** The person who asked without a key (CLI `--by` or the OS user); null otherwise. */
+  operator?: string | null;
   error: { code: string; message: string } | null;
   /** Per-account parts of a cross-account request ([] otherwise). */
   children: Operation[];

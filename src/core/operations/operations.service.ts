@@ -254,6 +254,7 @@ export class OperationsService {
       });
       const params: Record<string, unknown> = {
         ...(v.label ? { label: v.label } : {}),
+        ...(actor.operator ? { operator: actor.operator } : {}),
         ...(v.selector.kind === 'list' ? { listId: v.selector.listId } : {}),
         ...(v.selector.kind === 'lists' ? { listIds: selectorLists } : {}),
         ...(restoreToLists.length > 0 ? { restoreToLists } : {}),

@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Operation, OperationState } from '../operations/operation.js';
 import { MAX_STATS_BUCKETS, STATS_INTERVALS } from './operation-stats.js';
-import type { OperationStatsRow, StatsInterval } from './operation-stats.js';
+import type { OperationStatsRow, StatsInterval, ServerFigures } from './operation-stats.js';
 
 export type StateCounts = Record<OperationState, number> & { total: number };
 
@@ -79,6 +79,11 @@ const CLOSING_ACTION: Partial<Record<OperationState, string>> = {
  */
 export class OperationReportsService {
   constructor(private readonly deps: CoreDeps) {}
+
+  /** Server-wide figures for monitoring (every account: for operators, behind the admin scope). */
+  serverFigures(): Promise<ServerFigures> {
+    return this.deps.store.operationStats.serverFigures();
+  }
 
   async analytics(actor: Actor, query: AnalyticsQuery): Promise<OperationAnalytics> {
     const interval = query.interval ?? 'day';

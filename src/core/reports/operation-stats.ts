@@ -40,4 +40,20 @@ export interface OperationStatsRepository {
    * counted again beside the request.
    */
   bucketsByState(query: OperationStatsQuery): Promise<OperationStatsRow[]>;
+  /** Server-wide figures (every account) for `/metrics`: counts and times, never values. */
+  serverFigures(): Promise<ServerFigures>;
+}
+
+/** What the deletion engine is doing and owes, across every account. */
+export interface ServerFigures {
+  /** Operations (imports included) by state. */
+  operationsByState: Record<string, number>;
+  /** Contacts by lifecycle status. */
+  contactsByStatus: Record<string, number>;
+  /** Contacts erased by erase operations so far (single-contact erases included). */
+  contactsErased: number;
+  /** Creation time of the oldest operation still queued or processing (epoch ms), or null. */
+  oldestPendingCreatedAt: number | null;
+  /** Finished operations whose storage scrub is still owed. */
+  scrubBacklog: number;
 }

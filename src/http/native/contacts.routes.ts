@@ -71,13 +71,36 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     config: { scope: 'read' },
     schema: {
       tags,
-      summary: 'Find contacts by email (addresses go in the body, never in a URL, to stay out of access logs)',
-      body: Type.Object({ emails: Type.Array(Type.String({ maxLength: 254 }), { minItems: 1, maxItems: MAX_LOOKUP_EMAILS }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ data: Type.Array(ContactSchema), not_found: Type.Integer({ description: 'Addresses that matched no contact' }) }), ...errorResponses },
+      summary: 'Find contacts by email, answering per address: found, not_found or invalid (addresses go in the body, never in a URL, to stay out of access logs)',
+      body: Type.Object({ emails: Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: MAX_LOOKUP_EMAILS }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          data: Type.Array(ContactSchema, { description: 'The contacts found, each once' }),
+          results: Type.Array(
+            Type.Object({
+              index: Type.Integer({ description: 'Position in emails, from 0' }),
+              email: Type.String({ description: 'The address as asked, without surrounding spaces' }),
+              outcome: Type.Unsafe<'found' | 'not_found' | 'invalid'>({ type: 'string', enum: ['found', 'not_found', 'invalid'] }),
+              contact_id: Type.Union([Type.Integer(), Type.Null()]),
+            }),
+            { description: 'One per address asked, in order: a bad address fails only itself' },
+          ),
+          not_found: Type.Integer({ description: 'Addresses that matched no contact' }),
+          invalid: Type.Integer({ description: 'Addresses that are not valid email addresses' }),
+        }),
+        ...errorResponses,
+      },
     },
   }, async (request) => {
-    const { contacts, notFound } = await core.contacts.lookupByEmails(request.actor, request.body.emails);
-    return { data: contacts.map(presentContact), not_found: notFound };
+    const { emails } = request.body;
+    const results = await core.contacts.lookupEach(request.actor, emails);
+    const found = new Map(results.flatMap((r) => (r.contact ? [[r.contact.id, r.contact] as const] : [])));
+    return {
+      data: [...found.values()].map(presentContact),
+      results: results.map((r) => ({ index: r.index, email: (emails[r.index] ?? '').trim(), outcome: r.outcome, contact_id: r.contact?.id ?? null })),
+      not_found: results.filter((r) => r.outcome === 'not_found').length,
+      invalid: results.filter((r) => r.outcome === 'invalid').length,
+    };
   });
 
   app.get('/contacts/by-uuid/:uuid', {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { operationOutcome } from '../../core/operations/outcome.js';
+import { OutcomeWireSchema } from './operations.wire.js';
 import type { Static } from 'typebox';
 import { toIso } from '../../core/clock.js';
 import { MAX_LISTS_PER_WRITE } from '../../core/contacts/contact-rules.js';
@@ -49,6 +51,7 @@ export const ImportSchema = Type.Object({
   id: Type.Integer(),
   uuid: Type.String(),
   state: Type.Unsafe<string>({ type: 'string', enum: [...OPERATION_STATES] }),
+  outcome: OutcomeWireSchema,
   format: Type.String({ description: 'csv or json' }),
   match_by: MatchBy,
   list_ids: Type.Array(Type.Integer()),
@@ -80,6 +83,7 @@ function presentImport(operation: Operation, tallies: { created: number; updated
     id: operation.id,
     uuid: operation.uuid,
     state: operation.state,
+    outcome: operationOutcome(operation),
     format: params.format ?? 'json',
     match_by: params.matchBy === 'externalKey' ? 'external_key' : 'email',
     list_ids: params.listIds ?? [],

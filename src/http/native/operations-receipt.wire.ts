@@ -4,7 +4,8 @@ import { toIso } from '../../core/clock.js';
 import type { Operation } from '../../core/operations/operation.js';
 import type { OperationReceipt, ReceiptAnchor } from '../../core/reports/operation-reports.service.js';
 import { IsoTime } from './schemas.js';
-import { CountsSchema, countsToWire, StateSchema } from './operations.wire.js';
+import { operationOutcome } from '../../core/operations/outcome.js';
+import { CountsSchema, countsToWire, OutcomeWireSchema, requestedByOf, RequestedBySchema, StateSchema } from './operations.wire.js';
 import { Nullable } from './wire.js';
 
 /**
@@ -38,7 +39,8 @@ const ReceiptOperation = Type.Object({
   created_at: IsoTime,
   started_at: IsoTime,
   finished_at: IsoTime,
-  requested_by: Type.Object({ key_id: Nullable(Type.String()), via: Type.String() }),
+  outcome: OutcomeWireSchema,
+  requested_by: RequestedBySchema,
   error_code: Nullable(Type.String()),
 });
 
@@ -75,7 +77,8 @@ const presentOperation = (op: Operation): Static<typeof ReceiptOperation> => ({
   created_at: toIso(op.createdAt),
   started_at: toIso(op.startedAt),
   finished_at: toIso(op.finishedAt),
-  requested_by: { key_id: op.requestedByKeyId, via: op.via },
+  outcome: operationOutcome(op),
+  requested_by: requestedByOf(op),
   // The code only: an error's message may quote what it choked on.
   error_code: op.error?.code ?? null,
 });

@@ -3,6 +3,8 @@ import type { Static, TObject, TProperties } from 'typebox';
 import { toIso } from '../../core/clock.js';
 import { MAX_TARGETS, OPERATION_ACTIONS, OPERATION_STATES, TARGET_OUTCOMES, TERMINAL_STATES } from '../../core/operations/operation.js';
 import type { CreateOperationInput, Operation, OperationAction, OperationState, OperationTarget, Selector, TargetOutcome } from '../../core/operations/operation.js';
+import { OPERATION_OUTCOMES, operationOutcome } from '../../core/operations/outcome.js';
+import type { OperationOutcome } from '../../core/operations/outcome.js';
 import { IsoTime } from './schemas.js';
 import { Nullable } from './wire.js';
 
@@ -68,6 +70,7 @@ export const CreateOperationBody = Type.Object(
       }),
     ),
     restore_to_lists: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 100, description: 'restore only: lists to put the restored contacts on' })),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Your reference for this operation (a ticket number, say), shown back on it, in listings and on its receipt' })),
   },
   { additionalProperties: false },
 );
@@ -90,8 +93,24 @@ export function createInputOf(body: CreateOperationBodyType): CreateOperationInp
     ...(body.dry_run !== undefined ? { dryRun: body.dry_run } : {}),
     ...(body.accounts !== undefined ? { accounts: body.accounts } : {}),
     ...(body.restore_to_lists !== undefined ? { restoreToLists: body.restore_to_lists } : {}),
+    ...(body.label !== undefined ? { label: body.label } : {}),
   };
 }
+
+/** Who asked: the key (null for the CLI and the scheduler), the API, and the person at a CLI. */
+export const RequestedBySchema = Type.Object({
+  key_id: Nullable(Type.String()),
+  via: Type.String({ description: 'The API that asked: native, sendgrid, mailjet, …, cli, scheduler' }),
+  operator: Nullable(Type.String({ description: 'The person who asked through the CLI (--by, or the OS user); null for keys' })),
+});
+export const requestedByOf = (op: Operation): Static<typeof RequestedBySchema> => ({ key_id: op.requestedByKeyId, via: op.via, operator: op.operator ?? null });
+
+/** What became of the operation, in one word (`operationOutcome`): the state, with `completed_with_errors` when some targets were invalid or failed. */
+export const OutcomeWireSchema = Type.Unsafe<OperationOutcome>({
+  type: 'string',
+  enum: [...OPERATION_OUTCOMES],
+  description: 'pending, running, completed, completed_with_errors (finished, some targets invalid or failed), failed or canceled',
+});
 
 const Count = (description: string) => Type.Integer({ minimum: 0, description });
 
@@ -113,7 +132,7 @@ const fields = {
   parent_id: Nullable(Type.Integer({ description: 'The cross-account operation this one is part of' })),
   kind: Type.String({ description: '"operation" for deletion work, "import.contacts" for imports, "memberships" for bulk list changes' }),
   action: Type.String({ description: `One of ${OPERATION_ACTIONS.join(', ')} (or "import"; for memberships: add_to_lists, remove_from_lists, delete_list)` }),
-  label: Nullable(Type.String({ description: 'The job type of the API that asked, e.g. sendgrid.delete_contacts' })),
+  label: Nullable(Type.String({ description: "The requester's reference (a ticket number), or for vendor jobs the job type of the API that asked, e.g. sendgrid.delete_contacts" })),
   selector: Type.Object({ kind: Type.String({ description: 'ids, uuids, external_keys, emails, list, lists or all' }), size: Type.Integer({ description: 'Values in the request (0 for list and all)' }) }),
   dry_run: Type.Boolean(),
   state: StateSchema,
@@ -124,7 +143,8 @@ const fields = {
   finished_at: IsoTime,
   rate_per_second: Nullable(Type.Number({ description: 'Targets per second while processing' })),
   eta_seconds: Nullable(Type.Number({ description: 'Estimated seconds until done' })),
-  requested_by: Type.Object({ key_id: Nullable(Type.String()), via: Type.String({ description: 'The API that asked: native, sendgrid, mailjet, …, cli, scheduler' }) }),
+  outcome: OutcomeWireSchema,
+  requested_by: RequestedBySchema,
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
 };
 
@@ -157,7 +177,8 @@ function presentFields(op: Operation): Static<typeof ChildSchema> {
     finished_at: toIso(op.finishedAt),
     rate_per_second: op.ratePerSecond,
     eta_seconds: op.etaSeconds,
-    requested_by: { key_id: op.requestedByKeyId, via: op.via },
+    outcome: operationOutcome(op),
+    requested_by: requestedByOf(op),
     error: op.error,
   };
 }

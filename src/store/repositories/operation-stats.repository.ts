@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { OperationStatsQuery, OperationStatsRepository, OperationStatsRow } from '../../core/reports/operation-stats.js';
+import type { OperationStatsQuery, OperationStatsRepository, OperationStatsRow, ServerFigures } from '../../core/reports/operation-stats.js';
 import type { Database } from '../schema.js';
 
 export class KyselyOperationStatsRepository implements OperationStatsRepository {
@@ -49,5 +49,37 @@ export class KyselyOperationStatsRepository implements OperationStatsRepository 
       invalid: Number(r.invalid ?? 0),
       failed: Number(r.failed ?? 0),
     }));
+  }
+
+  async serverFigures(): Promise<ServerFigures> {
+    const num = (v: number | string | bigint | null | undefined) => (v === null || v === undefined ? 0 : Number(v));
+    const byState = await this.db.selectFrom('operations').select((eb) => ['state', eb.fn.countAll<number | string>().as('n')]).groupBy('state').execute();
+    const byStatus = await this.db.selectFrom('contacts').select((eb) => ['status', eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
+    // A cross-account request counts through its parts: the parent itself erased nothing.
+    const erased = await this.db
+      .selectFrom('operations as o')
+      .where('o.action', '=', 'erase')
+      .where('o.dry_run', '=', 0)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('operations as c').whereRef('c.parent_operation_id', '=', 'o.id').select('c.id'))))
+      .select((eb) => eb.fn.sum<number | string | null>('o.succeeded').as('n'))
+      .executeTakeFirst();
+    const oldest = await this.db
+      .selectFrom('operations')
+      .where('state', 'in', ['queued', 'processing'])
+      .select((eb) => eb.fn.min<number | string | null>('created_at').as('at'))
+      .executeTakeFirst();
+    const backlog = await this.db
+      .selectFrom('operations')
+      .where('finished_at', 'is not', null)
+      .where('scrubbed_at', 'is', null)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    return {
+      operationsByState: Object.fromEntries(byState.map((r) => [r.state, num(r.n)])),
+      contactsByStatus: Object.fromEntries(byStatus.map((r) => [r.status, num(r.n)])),
+      contactsErased: num(erased?.n),
+      oldestPendingCreatedAt: oldest?.at === null || oldest?.at === undefined ? null : Number(oldest.at),
+      scrubBacklog: num(backlog?.n),
+    };
   }
 }

@@ -39,6 +39,7 @@ function toOperation(row: Row): Operation {
     kind: row.kind,
     action: row.action,
     label: typeof params.label === 'string' ? params.label : null,
+    operator: typeof params.operator === 'string' ? params.operator : null,
     selectorKind: row.selector_kind,
     selectorSize: row.selector_size,
     dryRun: row.dry_run === 1,

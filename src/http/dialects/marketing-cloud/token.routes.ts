@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Config } from '../../../config.js';
 import type { Core } from '../../../core/core.js';
 import { AppError, invalid } from '../../../core/errors.js';
 import { hasScope } from '../../../core/keys/scopes.js';
@@ -38,7 +37,7 @@ const text = (value: unknown, name: string, max: number): string | undefined => 
  * stored hashed; revoking the key revokes it. `scope` is accepted and not used: a token
  * carries its key's scopes.
  */
-export async function tokenRoutes(app: FastifyInstance, { core, config }: { core: Core; config: Readonly<Config> }): Promise<void> {
+export async function tokenRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
   app.post('/', {
     config: { scope: false },
     bodyLimit: 16 * 1024,
