@@ -55,6 +55,8 @@ describe('Constant Contact wire mapping', () => {
     assert.equal(input.phone, undefined, 'phone_numbers not sent: the phone stays');
     assert.equal(input.attributes?.job_title, null);
     assert.equal(input.attributes?.city, undefined, 'street_addresses not sent: the address stays');
+    assert.equal(input.optInStatus, undefined, 'a PUT naming no permission keeps the consent on record');
+    assert.equal(contactInputOf({ email_address: { address: 'a@example.com', permission_to_send: 'explicit' } }, 'replace', 1000, contact()).optInStatus, 'explicit');
     const created = contactInputOf({ email_address: { address: 'b@example.com', permission_to_send: 'unsubscribed' }, first_name: 'B' }, 'create', 1000);
     assert.equal(created.lastName, undefined, 'a create leaves omitted fields unset');
     assert.equal(created.unsubscribedAt, 1000);

@@ -112,6 +112,9 @@ for (const engine of ENGINES) {
       assert.equal(ctctError(tags, 400).error_key, 'contacts.api.validation.error');
       ctctError(await cc.post('/v3/contacts', { email_address: { address: 'not an address' }, create_source: 'Account' }), 400);
       assert.equal(ctctError(await cc.patch('/v3/contacts/00000000-0000-4000-8000-000000000000', {}), 405).error_key, 'method_not_allowed');
+      const deep = `{"email_address":{"address":"deep@example.com"},"create_source":"Account","custom_fields":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+      const nested = await t.app.inject({ method: 'POST', url: '/v3/contacts', headers: { ...t.auth(), 'content-type': 'application/json' }, payload: deep });
+      assert.equal(ctctError(nested, 400).error_key, 'contacts.api.validation.error');
       assert.equal(ctctError(await cc.get('/v3/contacts/a/b'), 404).error_key, 'contacts.api.not_found');
       assert.equal(await countRows(t, 'contacts'), rows);
     });

@@ -156,10 +156,10 @@ type Body = Omit<ContactPost, 'create_source'>;
 
 /**
  * The Lethe input for a create (`mode: 'create'`) or a PUT (`'replace'`): a PUT clears the
- * top-level fields it omits (names, job, company, birthday, anniversary, the email's
- * permission) but keeps sub-resources it does not send; the sub-resources it sends replace
- * the stored ones (custom fields, the phone, the address). `existing`: the contact a PUT
- * replaces; `now`: the opt-out time of an unsubscribe that names none.
+ * top-level fields it omits (names, job, company, birthday, anniversary), keeps the email's
+ * permission when it names none and the sub-resources it does not send; the sub-resources
+ * it sends replace the stored ones (custom fields, the phone, the address). `existing`:
+ * the contact a PUT replaces; `now`: the opt-out time of an unsubscribe that names none.
  */
 export function contactInputOf(body: Body, mode: 'create' | 'replace', now: number, existing?: Contact): ContactInput {
   const replace = mode === 'replace';
@@ -179,8 +179,11 @@ export function contactInputOf(body: Body, mode: 'create' | 'replace', now: numb
     email: email?.address ?? (replace ? null : undefined),
     firstName: orNull(body.first_name),
     lastName: orNull(body.last_name),
-    optInStatus: orNull(email?.permission_to_send === 'unsubscribed' ? existing?.optInStatus ?? undefined : email?.permission_to_send),
   };
+  // The permission is part of the address: a PUT that does not name it keeps the consent on
+  // record, and an unsubscribe keeps it too (the opt-out is recorded beside it).
+  const permission = email?.permission_to_send;
+  if (permission !== undefined && permission !== 'unsubscribed') input.optInStatus = permission;
   if (email) {
     setAttribute(ATTRIBUTE.confirmStatus, email.confirm_status);
     if (email.opt_in_source !== undefined) input.optInSource = email.opt_in_source;
