@@ -62,7 +62,8 @@ for (const engine of ENGINES) {
           const res = await send(surface, method, url, body(depth));
           assert.ok(res.statusCode < 500, `${surface} ${url} ${depth}: ${res.statusCode} ${res.body.slice(0, 200)}`);
           entry.assertError(res, 400);
-          assert.match(res.body, /nests deeper than 32 levels/, `${surface} ${url} ${depth}`);
+          // A route with a container budget (POST /v1/operations takes 16) may refuse on that count first.
+          assert.match(res.body, /nests deeper than 32 levels|more objects and arrays than this route takes/, `${surface} ${url} ${depth}`);
         }
       }
       assert.deepEqual({ contacts: await countRows(t, 'contacts'), events: await countRows(t, 'events') }, before);
