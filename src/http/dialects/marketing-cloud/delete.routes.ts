@@ -58,7 +58,8 @@ export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core 
   routeBothCases(app, {
     method: 'POST',
     url: '/v1/contacts/actions/delete',
-    config: { scope: 'erase' },
+    // Counted on the text before parsing: the body, `values`, `targetList` and its `listType` are all its containers.
+    config: { scope: 'erase', json: { containers: 16, values: MAX_TARGETS + 1_000 } },
     bodyLimit: DELETE_BODY_LIMIT,
     schema: {
       tags,
