@@ -66,7 +66,7 @@ for (const engine of ENGINES) {
     after(() => t.close());
 
     for (const [index, surface] of SURFACES.entries()) {
-      it(`${surface.name}: no 5xx, no failed operation, bounded memory`, async () => {
+      it(`${surface.name}: no 5xx, no failed operation, bounded memory`, async (context) => {
         const routes = ops.filter((op) => surface.owns(op.path));
         assert.ok(routes.length > 3, `${surface.name} has routes in the OpenAPI document`);
         const rng = prng(SEED * 31 + index);
@@ -90,6 +90,7 @@ for (const engine of ENGINES) {
         await drainOperations(t, { schedule: false });
         const failed = await t.lethe.store.handle.db.selectFrom('operations').select(['id', 'kind', 'action', 'error_code']).where('state', '=', 'failed').execute();
         assert.deepEqual(failed, [], 'no operation failed');
+        context.diagnostic(`peak RSS so far ${Math.round(peakRss / 1048576)} MB; answers ${JSON.stringify([...statuses].sort((a, b) => a[0] - b[0]))}`);
         assert.ok(peakRss < RSS_LIMIT, `peak RSS ${Math.round(peakRss / 1048576)} MB, reached at ${peakAt}`);
         assert.ok([...statuses.keys()].some((s) => s < 300), `some requests succeeded: ${JSON.stringify([...statuses])}`);
       });
