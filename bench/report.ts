@@ -38,6 +38,8 @@ export function checkTargets(scenarios: ScenarioResult[], load: BenchReport['loa
   checks.push({ target: 'erase job of 5,000 emails under 1 s', value: job?.seconds !== undefined ? `${num(job.seconds, 3)} s` : 'not run', met: job?.seconds !== undefined ? job.seconds < 1 : null });
   const erase = by('erase');
   checks.push({ target: 'read p99 under 50 ms during the big erase', value: erase?.latency ? `${num(erase.latency.during.p99Ms, 1)} ms` : 'not run', met: erase?.latency ? erase.latency.during.p99Ms < 50 : null });
+  const mc = by('mcdelete');
+  checks.push({ target: 'Marketing Cloud delete of 1,000,000 keys within 1.5× of /v1/operations', value: mc?.compared ? `${num(mc.compared.ratio, 2)}×` : 'not run', met: mc?.compared ? mc.compared.ratio <= 1.5 : null });
   const peaks = scenarios.filter((s) => s.peakRssBytes).map((s) => s.peakRssBytes?.total ?? 0);
   const peak = peaks.length ? Math.max(...peaks) : undefined;
   checks.push({ target: 'peak RSS under 500 MB', value: peak === undefined ? 'not run' : mb(peak), met: peak === undefined ? null : peak < 500 * 1024 * 1024 });
@@ -82,6 +84,7 @@ export function formatReport(report: BenchReport): string {
     lines.push(`${s.name}: ${s.title}${s.via ? ` — via ${s.via}` : ''}${s.reason ? ` — ${s.reason}` : ''}`);
     if (s.operation) lines.push(`  operation ${s.operation.id}: ${s.operation.state} ${JSON.stringify(s.operation.counts)}`);
     if (s.floor) lines.push(`  floor: ${s.floor.statements}; scrub ${num(s.floor.scrubSeconds, 2)} s`);
+    if (s.compared) lines.push(`  compared: ${s.compared.via} ${num(s.compared.seconds, 2)} s; ratio ${num(s.compared.ratio, 2)}×`);
     if (s.latency) {
       for (const [label, l] of [['idle', s.latency.idle], ['during', s.latency.during]] as const) {
         lines.push(`  reads ${label.padEnd(6)}: ${num(l.requests)} GETs in ${num(l.seconds, 1)} s, p50 ${num(l.p50Ms, 1)} ms, p99 ${num(l.p99Ms, 1)} ms, max ${num(l.maxMs, 1)} ms, errors ${l.errors}`);

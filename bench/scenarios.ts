@@ -9,10 +9,11 @@ import type { FloorFigures } from './floor.js';
 import { contactAt, emailAt, EVENTS_PER_CONTACT, LISTS_PER_CONTACT, spreadPositions } from './generate.js';
 import type { Places } from './places.js';
 import type { LatencySummary } from './reader.js';
+import { mcDeleteScenario } from './mcdelete.js';
 import { startServer, startWorker } from './server.js';
 import type { LetheProcess, Server } from './server.js';
 
-export const SCENARIOS = ['import', 'erase', 'purge', 'restore', 'erasejob'] as const;
+export const SCENARIOS = ['import', 'erase', 'purge', 'restore', 'erasejob', 'mcdelete'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioResult {
@@ -32,6 +33,8 @@ export interface ScenarioResult {
   latency?: { idle: LatencySummary; during: LatencySummary };
   peakRssBytes?: { server: number; workers: number; total: number };
   operation?: { id: number | string; state: string; counts: unknown };
+  /** The same work through another API, and this scenario's time over its time. */
+  compared?: { via: string; seconds: number; ratio: number };
 }
 
 export interface RunContext {
@@ -44,12 +47,18 @@ export interface RunContext {
   log: (line: string) => void;
 }
 
-const rowsPerContact = 1 + LISTS_PER_CONTACT + EVENTS_PER_CONTACT;
+export const rowsPerContact = 1 + LISTS_PER_CONTACT + EVENTS_PER_CONTACT;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** A Lethe server (and its workers) on a copy of the data set, for one scenario. */
-async function withServer<T>(ctx: RunContext, name: string, fn: (server: Server) => Promise<T>): Promise<{ result: T; peakRssBytes: ScenarioResult['peakRssBytes'] }> {
+export async function withServer<T>(
+  ctx: RunContext,
+  name: string,
+  fn: (server: Server) => Promise<T>,
+  prepare?: (place: Awaited<ReturnType<Places['copyOfBase']>>) => Promise<void>,
+): Promise<{ result: T; peakRssBytes: ScenarioResult['peakRssBytes'] }> {
   const place = await ctx.places.copyOfBase(`${ctx.places.base.name}_${name}`);
+  if (prepare) await prepare(place);
   const server = await startServer(place, { embeddedWorker: ctx.workers === 0 });
   const workers: LetheProcess[] = [];
   try {
@@ -127,13 +136,13 @@ async function timedOperation(server: Server, body: Record<string, unknown>, pol
   return { seconds: (performance.now() - started) / 1000, op };
 }
 
-const figures = (seconds: number, contacts: number, rows: number) => ({ seconds, contactsPerSecond: contacts / seconds, rowsPerSecond: rows / seconds });
+export const figures = (seconds: number, contacts: number, rows: number) => ({ seconds, contactsPerSecond: contacts / seconds, rowsPerSecond: rows / seconds });
 
 const withRatio = (floor: FloorFigures, seconds: number) => ({ ...floor, ratio: seconds / floor.seconds, ratioWithScrub: seconds / (floor.seconds + floor.scrubSeconds) });
 
-const opSummary = (op: WireOperation) => ({ id: op.id, state: op.state, counts: op.counts ?? null });
+export const opSummary = (op: WireOperation) => ({ id: op.id, state: op.state, counts: op.counts ?? null });
 
-async function operationsApi(server: Server): Promise<boolean> {
+export async function operationsApi(server: Server): Promise<boolean> {
   return hasRoute(server.baseUrl, 'GET', '/v1/operations');
 }
 
@@ -340,6 +349,8 @@ export async function runScenario(ctx: RunContext, name: ScenarioName): Promise<
         return await restoreScenario(ctx);
       case 'erasejob':
         return await eraseJobScenario(ctx);
+      case 'mcdelete':
+        return await mcDeleteScenario(ctx);
     }
   } catch (error) {
     return { name, title: name, status: 'failed', reason: error instanceof Error ? error.message.slice(0, 2000) : String(error), contacts: 0, rows: 0 };

@@ -25,6 +25,12 @@ export interface Config {
   sendgridRateLimit: number;
   /** Requests per minute per account for the Mailjet dialect (429 beyond it). */
   mailjetRateLimit: number;
+  /** Constant Contact dialect: requests per second per API key (429 beyond it). */
+  ctctRatePerSecond: number;
+  /** Constant Contact dialect: requests per UTC day per API key (429 beyond it). */
+  ctctRatePerDay: number;
+  /** Requests per minute per account for the Marketing Cloud dialect (429 beyond it). */
+  marketingCloudRateLimit: number;
   /** PostgreSQL storage scrub after erasure: `rewrite` (VACUUM FULL, default) or `vacuum`. */
   scrubMode: 'rewrite' | 'vacuum';
   /** Largest body of POST /v1/imports, in bytes (a 1,000,000-row CSV is 60-100 MB). */
@@ -41,6 +47,12 @@ export interface Config {
   workerConcurrency: number;
   /** How often the worker's scheduler looks for contacts due for purge. */
   schedulerIntervalMs: number;
+  /**
+   * The URL clients reach Lethe at (`https://lethe.example.com`, no trailing slash), for
+   * URLs in responses (SendGrid's `_metadata.self`, Marketing Cloud's `rest_instance_url`);
+   * unset: built from the request.
+   */
+  publicUrl: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -71,6 +83,21 @@ function boolOf(name: string, raw: string | number | boolean | undefined, fallba
   throw new Error(`${name} must be true or false, got "${String(raw)}"`);
 }
 
+/** An http(s) URL without query or fragment, its trailing slashes cut; undefined when unset. */
+function publicUrlOf(raw: string | number | boolean | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new Error(`LETHE_PUBLIC_URL must be an http or https URL, got "${String(raw)}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new Error(`LETHE_PUBLIC_URL must be an http or https URL without credentials, query or fragment, got "${String(raw)}"`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const pick = (key: keyof Config, envName: string) => overrides[key] ?? env[envName];
   const dataDirRaw = String(pick('dataDir', 'LETHE_DATA_DIR') ?? './data');
@@ -91,10 +118,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     adminKey: adminKey === undefined || adminKey === '' ? undefined : String(adminKey),
     secret: secret === undefined || secret === '' ? undefined : String(secret),
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
-    bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 64 * 1024 * 1024, 1024),
+    bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
     sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
     mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),
+    ctctRatePerSecond: intOf('LETHE_CTCT_RATE_PER_SECOND', pick('ctctRatePerSecond', 'LETHE_CTCT_RATE_PER_SECOND'), 50, 1),
+    ctctRatePerDay: intOf('LETHE_CTCT_RATE_PER_DAY', pick('ctctRatePerDay', 'LETHE_CTCT_RATE_PER_DAY'), 1_000_000, 1),
+    marketingCloudRateLimit: intOf('LETHE_MARKETING_CLOUD_RATE_LIMIT', pick('marketingCloudRateLimit', 'LETHE_MARKETING_CLOUD_RATE_LIMIT'), 600, 1),
     scrubMode,
     importBodyLimit: intOf('LETHE_IMPORT_BODY_LIMIT', pick('importBodyLimit', 'LETHE_IMPORT_BODY_LIMIT'), 256 * 1024 * 1024, 1024),
     importChunkSize: intOf('LETHE_IMPORT_CHUNK_SIZE', pick('importChunkSize', 'LETHE_IMPORT_CHUNK_SIZE'), 10_000, 1),
@@ -103,5 +133,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     workerPollMs: intOf('LETHE_WORKER_POLL_MS', pick('workerPollMs', 'LETHE_WORKER_POLL_MS'), 1000, 10),
     workerConcurrency: atMost('LETHE_WORKER_CONCURRENCY', intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1), MAX_WORKER_CONCURRENCY),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
+    publicUrl: publicUrlOf(pick('publicUrl', 'LETHE_PUBLIC_URL')),
   });
 }

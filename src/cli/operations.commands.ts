@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Actor } from '../core/actor.js';
 import { OPERATION_ACTIONS, OPERATION_STATES, TERMINAL_STATES } from '../core/operations/operation.js';
 import type { CreateOperationInput, Operation, OperationAction, OperationState, Selector } from '../core/operations/operation.js';
+import { parseRef } from '../core/refs.js';
 import { operationOutcome } from '../core/operations/outcome.js';
 import { presentOperation } from '../http/native/operations.wire.js';
 import { createLogger } from '../logger.js';
@@ -82,7 +83,7 @@ function selectorOf(flags: EraseFlags): Selector {
   if (given.length !== 1) throw new Error('name the contacts with exactly one of --emails FILE, --ids FILE, --uuids FILE, --external-keys FILE, --list ID or --all');
   if (flags.emails !== undefined) return { kind: 'emails', values: readValues(flags.emails) };
   // Ids that are not whole numbers go through as given: the operation counts them invalid.
-  if (flags.ids !== undefined) return { kind: 'ids', values: readValues(flags.ids).map((v) => (/^\d{1,15}$/.test(v) ? Number(v) : v)) };
+  if (flags.ids !== undefined) return { kind: 'ids', values: readValues(flags.ids).map(parseRef) };
   if (flags.uuids !== undefined) return { kind: 'uuids', values: readValues(flags.uuids) };
   if (flags.externalKeys !== undefined) return { kind: 'external_keys', values: readValues(flags.externalKeys) };
   if (flags.list !== undefined) {
@@ -124,8 +125,6 @@ async function follow(lethe: Lethe, actor: Actor, ref: number | string, view: Pr
 
 /** Completed is success; failed and canceled are not. */
 const exitCodeOf = (op: Operation): number => (op.state === 'completed' ? 0 : 1);
-
-const refOf = (ref: string): number | string => (/^\d{1,15}$/.test(ref) ? Number(ref) : ref);
 
 const writeJson = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 
@@ -262,7 +261,7 @@ export function registerOperationCommands(program: Command, context: CliContext)
     .option('--json', 'print the operation as the API does')
     .action(async (ref: string, flags: AccountFlags & { json?: boolean }) => {
       await withLethe(context, flags, async (lethe, actor) => {
-        const op = await lethe.core.operations.get(actor, refOf(ref));
+        const op = await lethe.core.operations.get(actor, parseRef(ref));
         if (flags.json) writeJson(presentOperation(op));
         else process.stdout.write(describe(op));
       });
@@ -274,7 +273,7 @@ export function registerOperationCommands(program: Command, context: CliContext)
     .option('--json', 'print the receipt as the API does (GET /v1/operations/{id}/receipt)')
     .action(async (ref: string, flags: AccountFlags & { json?: boolean }) => {
       await withLethe(context, flags, async (lethe, actor) => {
-        const receipt = presentReceipt(await lethe.core.operationReports.receipt(actor, await lethe.core.operations.get(actor, refOf(ref))));
+        const receipt = presentReceipt(await lethe.core.operationReports.receipt(actor, await lethe.core.operations.get(actor, parseRef(ref))));
         if (flags.json) return writeJson(receipt);
         const { operation: op, anchor } = receipt;
         const c = op.counts;
@@ -300,7 +299,7 @@ export function registerOperationCommands(program: Command, context: CliContext)
     .option('--json', 'print only the final operation as JSON')
     .action(async (ref: string, flags: AccountFlags & { json?: boolean }) => {
       await withLethe(context, flags, async (lethe, actor) => {
-        const final = await follow(lethe, actor, refOf(ref), createProgressView(process.stdout, { quiet: flags.json === true }));
+        const final = await follow(lethe, actor, parseRef(ref), createProgressView(process.stdout, { quiet: flags.json === true }));
         if (flags.json) writeJson(presentOperation(final));
         process.exitCode = exitCodeOf(final);
       });
@@ -313,7 +312,7 @@ export function registerOperationCommands(program: Command, context: CliContext)
     .option('--json', 'print the operation as JSON')
     .action(async (ref: string, flags: AccountFlags & { json?: boolean }) => {
       await withLethe(context, flags, async (lethe, actor) => {
-        const op = await lethe.core.operations.cancel(actor, refOf(ref));
+        const op = await lethe.core.operations.cancel(actor, parseRef(ref));
         if (flags.json) writeJson(presentOperation(op));
         else process.stdout.write(op.state === 'canceled' ? `operation ${op.id} canceled\n` : `operation ${op.id} ${op.state}: cancel requested, it stops at its next chunk\n`);
       });

@@ -1,8 +1,11 @@
 import type { Scope } from './keys/scopes.js';
 
-/** The API surface a request came through; recorded on operations and in the audit. */
-export const SURFACES = ['native', 'sendgrid', 'mailjet', 'marketing-cloud', 'constant-contact', 'cli', 'scheduler'] as const;
-export type Surface = (typeof SURFACES)[number];
+/**
+ * What a request came through, recorded on operations and in the audit: an HTTP surface's
+ * declared name (`native`, `sendgrid`, `mailjet`, …: http/surfaces.ts lists them), or
+ * `cli` or `scheduler`. A new surface needs no change here.
+ */
+export type Surface = string;
 
 /** Who is asking: the key, the account it belongs to, and the account it acts for. */
 export interface Actor {

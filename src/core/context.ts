@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import type { KeyedHasher } from './crypto.js';
-import type { ImportSettings } from './imports/imports.service.js';
+import type { ImportSettings } from './imports/import.js';
 import type { Store } from './ports.js';
 
 /** What every use case may depend on. */

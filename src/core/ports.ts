@@ -70,10 +70,22 @@ export interface StoreCapabilities {
   arrayParams: boolean;
 }
 
+export interface TransactionOptions {
+  lockAccounts?: readonly number[];
+}
+
 export interface Store extends Repositories {
   readonly capabilities: StoreCapabilities;
-  /** Runs `fn` in one transaction; the repositories it receives are bound to it. */
-  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction; the repositories it receives are bound to it.
+   * `lockAccounts`: the accounts whose audit chains the transaction appends to. Their locks
+   * are taken first, before any row is written (PostgreSQL: a transaction-scoped advisory
+   * lock per account, in ascending order), so that two writers of one account never each
+   * hold a row the other waits for. Where the engine reports a deadlock or a serialization
+   * failure (PostgreSQL 40P01, 40001), the whole transaction is run again, a few times:
+   * `fn` must have no effect outside its repositories other than the value it returns.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Makes removed data unrecoverable from the database files, after an erase or purge has
    * committed: on SQLite a truncating WAL checkpoint (secure_delete already zeroes freed

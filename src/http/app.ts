@@ -15,6 +15,20 @@ import { systemRoutes } from './system.routes.js';
 import type { WorkerHealth } from './system.routes.js';
 import { validatorCompiler } from './validation.js';
 
+/** A route that takes a body, and the largest it reads (README: limits table). */
+export interface RouteBodyLimit {
+  method: string;
+  url: string;
+  bytes: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route that takes a body, with its body limit (its own, or the server-wide one). */
+    routeBodyLimits: readonly RouteBodyLimit[];
+  }
+}
+
 export interface AppOptions {
   core: Core;
   config: Readonly<Config>;
@@ -36,7 +50,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('publicUrl', options.config.publicUrl);
   app.setValidatorCompiler(validatorCompiler());
+  const routeBodyLimits: RouteBodyLimit[] = [];
+  app.decorate('routeBodyLimits', routeBodyLimits);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) routeBodyLimits.push({ method, url: route.url, bytes: route.bodyLimit ?? options.config.bodyLimit });
+    }
+  });
   registerTolerantJsonParser(app);
   app.addContentTypeParser(['text/csv', 'text/plain', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 

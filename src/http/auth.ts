@@ -19,7 +19,7 @@ const missing = (credentials: readonly Credential[]): AppError =>
   new AppError('UNAUTHENTICATED', credentials.includes('basic-key') && credentials.length === 1 ? 'authorization required: send the API key id and secret with HTTP Basic' : 'authorization required: send the API key as a Bearer token');
 
 /** Reads and checks the credential in `Authorization` among those the surface accepts. Every failure is `UNAUTHENTICATED`. */
-export async function authenticate(core: Core, request: FastifyRequest, credentials: readonly Credential[]): Promise<ApiKey> {
+export async function authenticate(core: Core, request: FastifyRequest, credentials: readonly Credential[]): Promise<ApiKey & { actingAccountId?: number }> {
   const header = request.headers.authorization;
   if (!header) throw missing(credentials);
   const [scheme = '', ...rest] = header.trim().split(/\s+/);
@@ -37,10 +37,14 @@ export async function authenticate(core: Core, request: FastifyRequest, credenti
   throw new AppError('UNAUTHENTICATED', 'the API key is missing, unknown or revoked');
 }
 
-/** The acting account: the key's own, or, with `on-behalf-of`, one of its sub-accounts. */
-export async function actorFor(core: Core, key: ApiKey, request: FastifyRequest, via: Surface): Promise<Actor> {
+/**
+ * The acting account: the key's own (or, for an access token, the account it was issued
+ * for: the key's own or one of its sub-accounts), or, with `on-behalf-of`, one of the
+ * key's sub-accounts.
+ */
+export async function actorFor(core: Core, key: ApiKey & { actingAccountId?: number }, request: FastifyRequest, via: Surface): Promise<Actor> {
   const onBehalfOf = request.headers['on-behalf-of'];
   const header = Array.isArray(onBehalfOf) ? onBehalfOf[0] : onBehalfOf;
-  const accountId = header !== undefined && header.trim() !== '' ? (await core.accounts.resolveOnBehalfOf(key.accountId, header)).id : key.accountId;
+  const accountId = header !== undefined && header.trim() !== '' ? (await core.accounts.resolveOnBehalfOf(key.accountId, header)).id : (key.actingAccountId ?? key.accountId);
   return { accountId, keyAccountId: key.accountId, keyId: key.id, scopes: key.scopes, via };
 }

@@ -9,6 +9,7 @@ import type { Scope } from '../core/keys/scopes.js';
 import type { RateLimitPolicy, RateLimitState } from '../core/rate-limits/rate-limit.js';
 import { rateLimited } from '../core/rate-limits/rate-limits.service.js';
 import { actorFor, authenticate } from './auth.js';
+import { refuseControlChars } from './control-chars.js';
 import type { Credential } from './auth.js';
 
 /**
@@ -67,9 +68,11 @@ export interface SurfaceRateLimits {
   /**
    * The surface's policies by name, from config. A route names one with `limit`; routes
    * naming none count against `default` (if declared; else they are not limited). Buckets
-   * are counted in the database, per acting account, across every server process.
+   * are counted in the database, per acting account (or per key, `per: 'key'`), across
+   * every server process. A name may hold several policies (per second and per day): the
+   * request counts against each, and is refused when any is spent.
    */
-  policies(config: Readonly<Config>): Readonly<Record<string, RateLimitPolicy>>;
+  policies(config: Readonly<Config>): Readonly<Record<string, RateLimitPolicy | readonly RateLimitPolicy[]>>;
   /**
    * The headers shown on every response of the surface, from the account's state against
    * the route's policy (a request counted nowhere, e.g. without a key, shows a fresh window).
@@ -146,7 +149,7 @@ export function checkMounts(surfaces: readonly SurfaceDeclaration[]): void {
 const patternOf = (url: string) => new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]\w*/g, '[^/]+')}/?$`);
 
 /** The route's needs, refusing at start a route that declares none or names an unknown policy. */
-function checkRoute(surface: SurfaceDeclaration, route: RouteOptions, policies: Readonly<Record<string, RateLimitPolicy>>): void {
+function checkRoute(surface: SurfaceDeclaration, route: RouteOptions, policies: Readonly<Record<string, RateLimitPolicy | readonly RateLimitPolicy[]>>): void {
   const config = (route.config ?? {}) as { scope?: RouteScope; limit?: string };
   if (config.scope === undefined) throw new Error(`${surface.name} route ${String(route.method)} ${route.url} declares no scope`);
   if (config.limit !== undefined && !policies[config.limit]) throw new Error(`${surface.name} route ${String(route.method)} ${route.url} names no policy of its surface: ${config.limit}`);
@@ -165,7 +168,7 @@ function checkScope(actor: Actor, scope: RouteScope): void {
 export function surfaceGuard(
   core: Core,
   surface: Pick<SurfaceDeclaration, 'name' | 'credentials' | 'unknownRoute'>,
-  policyOf: (request: FastifyRequest) => RateLimitPolicy | undefined = () => undefined,
+  policyOf: (request: FastifyRequest) => readonly RateLimitPolicy[] = () => [],
 ) {
   return async (request: FastifyRequest): Promise<void> => {
     const scope: RouteScope | undefined = request.is404 ? (surface.unknownRoute?.authenticate ? 'authenticated' : false) : request.routeOptions.config.scope;
@@ -176,10 +179,14 @@ export function surfaceGuard(
     checkScope(request.actor, scope);
     // Counted only once the key may do what it asks: a key refused above cannot spend the
     // account's allowance (a read key cannot exhaust the erase jobs' limit).
-    const policy = policyOf(request);
-    if (!policy) return;
-    request.rateLimit = await core.rateLimits.hit(request.actor.accountId, policy);
-    if (!request.rateLimit.allowed) throw rateLimited();
+    let refused = false;
+    for (const policy of policyOf(request)) {
+      const state = await core.rateLimits.hit(request.actor.accountId, policy, request.actor.keyId);
+      refused ||= !state.allowed;
+      // The headers show the tightest window: the one refused, else the one with least left.
+      if (!request.rateLimit || (!state.allowed && request.rateLimit.allowed) || (state.allowed === request.rateLimit.allowed && state.remaining < request.rateLimit.remaining)) request.rateLimit = state;
+    }
+    if (refused) throw rateLimited();
   };
 }
 
@@ -188,7 +195,10 @@ function mountPlugin(surface: SurfaceDeclaration, mount: Mount) {
   return async (app: FastifyInstance, context: SurfaceContext): Promise<void> => {
     const { core, config } = context;
     const policies = surface.rateLimits?.policies(config) ?? {};
-    const policyOf = (request: FastifyRequest): RateLimitPolicy | undefined => policies[request.routeOptions.config?.limit ?? 'default'];
+    const policyOf = (request: FastifyRequest): readonly RateLimitPolicy[] => {
+      const named = policies[request.routeOptions.config?.limit ?? 'default'];
+      return named === undefined ? [] : Array.isArray(named) ? named : [named as RateLimitPolicy];
+    };
     const served: RegExp[] = [];
     const unknown = surface.unknownRoute ?? {};
 
@@ -199,11 +209,12 @@ function mountPlugin(surface: SurfaceDeclaration, mount: Mount) {
     });
 
     app.addHook('onRequest', surfaceGuard(core, surface, policyOf));
+    app.addHook('preValidation', refuseControlChars);
 
     const headers = surface.rateLimits?.headers;
     if (headers) {
       app.addHook('onSend', async (request, reply) => {
-        const policy = policyOf(request);
+        const [policy] = policyOf(request);
         const state = request.rateLimit ?? (policy && core.rateLimits.fresh(policy));
         if (state) reply.headers(headers(state));
       });

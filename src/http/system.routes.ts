@@ -35,13 +35,15 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
 
   const refreshDomainMetrics = registerDomainMetrics(metrics, core, () => workerStatus?.() ?? 'disabled');
 
-  // Metrics are server-wide (every account's traffic): they need a key with the admin scope.
+  // Metrics are server-wide (every account's traffic): only the operator reads them, an
+  // admin key of the default top-level account (core decides; another tenant's admin is refused).
   await app.register(async (metricsApp) => {
     metricsApp.addHook('onRequest', surfaceGuard(core, { name: 'native', credentials: ['bearer-key'] }));
     metricsApp.get('/metrics', {
       config: { scope: 'admin' },
-      schema: { tags: ['system'], summary: 'Prometheus metrics (a key with the admin scope)', produces: ['text/plain'] },
-    }, async (_request, reply) => {
+      schema: { tags: ['system'], summary: "Prometheus metrics (an admin key of the default account: they cover every account's traffic)", produces: ['text/plain'] },
+    }, async (request, reply) => {
+      await core.accounts.requireOperator(request.actor);
       await refreshDomainMetrics();
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();

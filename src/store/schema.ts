@@ -13,6 +13,7 @@ export interface AccountsTable {
   namespace_id: number;
   name: string;
   restore_window_days: number | null;
+  suppression_window_days: number | null;
   retention_days: Generated<number>;
   created_at: number;
   updated_at: number;
@@ -73,6 +74,7 @@ export interface ListsTable {
   account_id: number;
   uuid: string;
   name: string;
+  external_key: string | null;
   description: string | null;
   created_at: number;
   updated_at: number;

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest, openDatabase } from './database.js';
 import type { Capabilities, DatabaseHandle, DatabaseOptions } from './database.js';
+import { translateDriverError } from './errors.js';
 import { createScrubber } from './scrub.js';
 import type { ScrubOptions } from './scrub.js';
 import { KyselyAccountsRepository } from './repositories/accounts.repository.js';
@@ -39,6 +40,28 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
   };
 }
 
+/** Tries of a transaction that PostgreSQL ended with a deadlock or a serialization failure. */
+const CONFLICT_TRIES = 5;
+
+/**
+ * Runs a transaction again when PostgreSQL chose it as a deadlock's victim (40P01) or could
+ * not serialize it (40001): it was rolled back whole, so running it again is safe. A short,
+ * growing, jittered pause lets the other transaction finish. After the last try the error
+ * becomes CONFLICT ("try again"), never a 500.
+ */
+async function retryConflicts<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code !== '40P01' && code !== '40001') throw error;
+      if (attempt >= CONFLICT_TRIES) throw translateDriverError(error);
+      await new Promise((resolve) => setTimeout(resolve, attempt * 10 + Math.random() * 20 * attempt));
+    }
+  }
+}
+
 export interface KyselyStore extends Store {
   /** The database handle: for store-level maintenance (checkpoints, vacuum) and tests. */
   readonly handle: DatabaseHandle;
@@ -67,7 +90,14 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
               throw error;
             }
           })
-      : (fn) => db.transaction().execute((trx) => fn(repositories(trx, capabilities))),
+      : (fn, txOptions) =>
+          retryConflicts(() =>
+            db.transaction().execute(async (trx) => {
+              const repos = repositories(trx, capabilities);
+              if (txOptions?.lockAccounts && txOptions.lockAccounts.length > 0) await repos.audit.lockChains(txOptions.lockAccounts);
+              return fn(repos);
+            }),
+          ),
     scrubStorage: createScrubber(handle, options.scrub),
     close: () => handle.close(),
   };

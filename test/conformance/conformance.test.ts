@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Actor } from '../../src/core/actor.js';
 import type { Contact } from '../../src/core/contacts/contact.js';
+import { SCOPES as SCOPE_ORDER } from '../../src/core/keys/scopes.js';
 import type { Scope } from '../../src/core/keys/scopes.js';
 import { SERVED_SURFACES } from '../../src/http/surfaces.js';
 import { buildTestApp } from '../helpers/app.js';
@@ -81,18 +82,18 @@ for (const engine of ENGINES) {
         it('a key of another account: 404, nothing written', async () => {
           const [a, b] = [await account(), await account()];
           const contact = await contactIn(a.id);
-          const other = entry.credential(await keyOf(b.id));
+          const other = await entry.credential(await keyOf(b.id), t.app);
           const before = await written();
           entry.assertError(await send(entry.readContact(contact), other), 404);
           assert.deepEqual(await written(), before);
           // The same read with the owner's key succeeds: the 404 above is the tenancy, not the route.
-          assert.equal((await send(entry.readContact(contact), entry.credential(await keyOf(a.id)))).statusCode, 200);
+          assert.equal((await send(entry.readContact(contact), (await entry.credential(await keyOf(a.id), t.app)))).statusCode, 200);
         });
 
         it('a key without the scope: 403, nothing written', async () => {
           const a = await account();
           const contact = await contactIn(a.id);
-          const reader = entry.credential(await keyOf(a.id, ['read', 'write', 'delete']));
+          const reader = await entry.credential(await keyOf(a.id, entry.withoutEraseScopes ?? ['read', 'write', 'delete']), t.app);
           const before = await written();
           entry.assertError(await send(entry.erase(contact), reader), 403);
           assert.deepEqual(await written(), before);
@@ -102,13 +103,13 @@ for (const engine of ENGINES) {
           const child = await account();
           const inChild = await contactIn(child.id);
           const inParent = await contactIn(t.accountId);
-          const parentKey = entry.credential(await keyOf(t.accountId));
+          const parentKey = await entry.credential(await keyOf(t.accountId), t.app);
           const forChild = { ...parentKey, 'on-behalf-of': child.name };
           assert.equal((await send(entry.readContact(inChild), forChild)).statusCode, 200);
           const before = await written();
           entry.assertError(await send(entry.readContact(inParent), forChild), 404);
           // A child's key may not act for its parent.
-          const childKey = entry.credential(await keyOf(child.id));
+          const childKey = await entry.credential(await keyOf(child.id), t.app);
           const afterKey = await written();
           entry.assertError(await send(entry.readContact(inParent), { ...childKey, 'on-behalf-of': `account-id ${t.accountId}` }), 403);
           entry.assertError(await send(entry.erase(inParent), { ...childKey, 'on-behalf-of': `account-id ${t.accountId}` }), 403);
@@ -118,18 +119,39 @@ for (const engine of ENGINES) {
 
         it('an unknown route: 404 in the surface\'s shape', async () => {
           const a = await account();
-          const key = entry.credential(await keyOf(a.id));
+          const key = await entry.credential(await keyOf(a.id), t.app);
           entry.assertError(await send({ method: 'GET', url: entry.unknownRoute }, key), 404);
           entry.assertError(await send({ method: 'GET', url: entry.unknownRoute }), entry.unknownRouteNeedsKey ? 401 : 404);
         });
 
         it('a malformed body: 400, nothing written', async () => {
           const a = await account();
-          const key = entry.credential(await keyOf(a.id));
+          const key = await entry.credential(await keyOf(a.id), t.app);
           const before = await written();
           entry.assertError(await send({ ...entry.withBody, payload: '{"name": ' }, key), 400);
           entry.assertError(await send({ ...entry.withBody, payload: '[1, 2, 3]' }, key), 400);
           assert.deepEqual(await written(), before);
+        });
+
+        it('every route: no key 401, a key without its scope 403, nothing written; a key with only that scope succeeds', { skip: !entry.routes && 'this surface lists no routes yet' }, async () => {
+          const a = await account();
+          const contact = await contactIn(a.id);
+          const list = await t.lethe.core.lists.create(adminOf(a.id), { name: `conformance-list-${n}` });
+          await t.lethe.core.lists.addMembers(adminOf(a.id), list.id, [contact.id]);
+          const operation = await t.lethe.core.operations.create(adminOf(a.id), { action: 'soft_delete', selector: { kind: 'ids', values: [contact.id] }, dryRun: true });
+          const lacking = (scope: Scope): Scope[] => SCOPE_ORDER.filter((s) => s !== scope && s !== 'admin');
+          for (const route of entry.routes?.({ contact, list, operation }) ?? []) {
+            const name = `${route.call.method} ${route.call.url}`;
+            const without = await entry.credential(await keyOf(a.id, lacking(route.scope)), t.app);
+            const only = await entry.credential(await keyOf(a.id, [route.scope]), t.app);
+            const before = await written();
+            entry.assertError(await send(route.call), 401);
+            entry.assertError(await send(route.call, entry.wrongCredential), 401);
+            entry.assertError(await send(route.call, without), 403);
+            assert.deepEqual(await written(), before, name);
+            const res = await send(route.call, only);
+            assert.equal(res.statusCode, route.status, `${name}: ${res.body}`);
+          }
         });
 
         it('a rate-limited request: 429, nothing written', { skip: entry.rateLimit === null && 'this surface has no rate limit' }, async () => {
@@ -137,7 +159,7 @@ for (const engine of ENGINES) {
           assert.ok(limit);
           const a = await account();
           const contact = await contactIn(a.id);
-          const key = entry.credential(await keyOf(a.id));
+          const key = await entry.credential(await keyOf(a.id), t.app);
           for (let i = 0; i < limit.limit; i++) assert.equal((await send(limit.call(contact), key)).statusCode, 200);
           const before = await written();
           entry.assertError(await send(limit.call(contact), key), 429);

@@ -4,7 +4,8 @@ import type { Contact } from '../../src/core/contacts/contact.js';
 import type { Operation } from '../../src/core/operations/operation.js';
 import { importRowOf, presentContact } from '../../src/http/dialects/sendgrid/contacts.wire.js';
 import { jobStatusOf, presentContactJob, presentEraseJob } from '../../src/http/dialects/sendgrid/jobs.wire.js';
-import { commaList, isUuid } from '../../src/http/dialects/sendgrid/present.js';
+import { commaList } from '../../src/http/dialects/sendgrid/present.js';
+import { isUuid } from '../../src/core/refs.js';
 import { sendgridScopesOf } from '../../src/http/dialects/sendgrid/scopes.js';
 
 const contact = (over: Partial<Contact> = {}): Contact => ({

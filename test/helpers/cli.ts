@@ -11,14 +11,18 @@ export function runCli(args: string[], env: Record<string, string> = {}): { stat
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts `lethe …` in the background; resolves once its output matches `ready`. */
-export async function startCli(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+/** Starts `lethe …` in the background; resolves once its output matches `ready` (a wait, not a timing check: a loaded machine can take a while to load tsx). */
+export async function startCli(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 90_000): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString('utf8')));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A child left running would keep the test file (and the whole run) alive for ever.
+      child.kill('SIGKILL');
+      reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       if (ready.test(output)) {
         clearTimeout(timer);

@@ -53,7 +53,7 @@ describe('surface declarations', () => {
 
   it('serves today\'s surfaces without overlap', () => {
     assert.doesNotThrow(() => checkMounts(SERVED_SURFACES));
-    assert.deepEqual(SERVED_SURFACES.map((s) => s.name), ['native', 'sendgrid', 'mailjet']);
+    assert.deepEqual(SERVED_SURFACES.map((s) => s.name), ['native', 'sendgrid', 'mailjet', 'marketing-cloud', 'constant-contact']);
   });
 });
 

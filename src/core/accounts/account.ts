@@ -6,6 +6,12 @@ export interface Account {
   restoreWindowDays: number | null;
   /** Days an erased contact's shell is kept before it is purged; 0 purges at once. */
   retentionDays: number;
+  /**
+   * Days contacts deleted through Marketing Cloud's Contact Delete stay suppressed
+   * (restorable) before they are purged; -1 purges at once; null: Marketing Cloud's default
+   * (`DEFAULT_SUPPRESSION_WINDOW_DAYS`).
+   */
+  suppressionWindowDays: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -15,12 +21,20 @@ export interface NewAccount {
   name: string;
   restoreWindowDays?: number | null;
   retentionDays?: number;
+  suppressionWindowDays?: number | null;
 }
 
 export interface AccountSettingsPatch {
   restoreWindowDays?: number | null;
   retentionDays?: number;
+  suppressionWindowDays?: number | null;
 }
+
+/** The suppression window when an account sets none: 14 days, as Marketing Cloud's status reports show. */
+export const DEFAULT_SUPPRESSION_WINDOW_DAYS = 14;
+
+/** The account's suppression window in days (-1: none). */
+export const suppressionWindowOf = (account: Pick<Account, 'suppressionWindowDays'>): number => account.suppressionWindowDays ?? DEFAULT_SUPPRESSION_WINDOW_DAYS;
 
 /** Port: how core reaches stored accounts. Every method is scoped by the ids it is given. */
 export interface AccountsRepository {

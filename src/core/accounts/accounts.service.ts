@@ -1,7 +1,10 @@
 import type { AuditActor } from '../audit/audit.js';
 import { OPERATOR } from '../audit/audit.js';
 import { AuditService } from '../audit/audit.service.js';
+import { DEFAULT_ACCOUNT_NAME } from '../bootstrap.js';
 import type { CoreDeps } from '../context.js';
+import { requireScope } from '../keys/scopes.js';
+import { hasControlChars } from '../text.js';
 import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
@@ -15,17 +18,20 @@ export function validateAccountName(name: string): void {
 }
 
 export function validateSettings(patch: AccountSettingsPatch): void {
-  const { restoreWindowDays, retentionDays } = patch;
+  const { restoreWindowDays, retentionDays, suppressionWindowDays } = patch;
   if (restoreWindowDays !== undefined && restoreWindowDays !== null && (!Number.isInteger(restoreWindowDays) || restoreWindowDays < -1 || restoreWindowDays > 3650)) {
     throw invalid('restore_window_days', 'restore_window_days is -1 (purge at once), null (keep until restored) or 0 to 3650 days');
   }
   if (retentionDays !== undefined && (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > 3650)) {
     throw invalid('retention_days', 'retention_days is 0 (purge at once) to 3650 days');
   }
+  if (suppressionWindowDays !== undefined && suppressionWindowDays !== null && (!Number.isInteger(suppressionWindowDays) || suppressionWindowDays < -1 || suppressionWindowDays > 3650)) {
+    throw invalid('suppression_window_days', 'suppression_window_days is -1 (purge at once), null (the default, 14) or 0 to 3650 days');
+  }
 }
 
 /** The settings as the audit records them: numbers and nulls only. */
-const settingsData = (a: Account) => ({ restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays });
+const settingsData = (a: Account) => ({ restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays, suppression_window_days: a.suppressionWindowDays });
 
 export class AccountsService {
   readonly #audit: AuditService;
@@ -53,7 +59,7 @@ export class AccountsService {
     try {
       return await this.deps.store.transaction(async (tx) => {
         const account = await tx.accounts.create(
-          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays },
+          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null },
           this.deps.clock.now(),
         );
         // In the parent's chain (who created it) and in the sub-account's own (where it starts).
@@ -61,12 +67,25 @@ export class AccountsService {
         await this.#audit.record(tx, { ...entry, accountId: parent.id });
         await this.#audit.record(tx, { ...entry, accountId: account.id, action: 'account.created', data: { ...settingsData(account), parent_id: parent.id } });
         return account;
-      });
+      }, { lockAccounts: [parent.id] });
     } catch (error) {
       if (error instanceof AppError && error.code === 'ALREADY_EXISTS') {
         throw new AppError('ALREADY_EXISTS', `a sub-account named "${name}" already exists`, { field: 'name' });
       }
       throw error;
+    }
+  }
+
+  /**
+   * Server-wide data (`/metrics`: every account's traffic) is for the operator alone: an
+   * admin key of the top-level default account, acting for itself. FORBIDDEN otherwise,
+   * whatever the key's scopes in its own account.
+   */
+  async requireOperator(actor: Actor): Promise<void> {
+    requireScope(actor, 'admin');
+    const account = await this.deps.store.accounts.findById(actor.keyAccountId);
+    if (!account || account.parentId !== null || account.name !== DEFAULT_ACCOUNT_NAME || actor.accountId !== actor.keyAccountId) {
+      throw new AppError('FORBIDDEN', 'server-wide metrics need an admin key of the default (operator) account');
     }
   }
 
@@ -88,6 +107,7 @@ export class AccountsService {
   async resolveOnBehalfOf(keyAccountId: number, header: string): Promise<Account> {
     const refused = new AppError('FORBIDDEN', 'on-behalf-of must name one of your own sub-accounts');
     const value = header.trim();
+    if (hasControlChars(value)) throw refused;
     const byId = /^account-id\s+(\d{1,15})$/i.exec(value);
     const target = byId
       ? await this.deps.store.accounts.findById(Number(byId[1]))
@@ -113,9 +133,9 @@ export class AccountsService {
         action: 'settings.updated',
         subjectType: 'account',
         subjectId: String(actor.accountId),
-        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days },
+        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days },
       });
       return after;
-    });
+    }, { lockAccounts: [actor.accountId] });
   }
 }

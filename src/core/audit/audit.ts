@@ -48,6 +48,12 @@ export interface AuditRepository {
    * `link` computes the hash from the previous one (core owns the chain's rules).
    */
   append(input: AuditEntryInput, at: number, link: (prev: { seq: number; hash: string } | undefined) => { seq: number; prevHash: string; hash: string }): Promise<AuditRecord>;
+  /**
+   * Serializes appends to these accounts' chains until the transaction ends (ascending
+   * order; a single-writer engine needs nothing). `append` takes it too; a transaction
+   * takes it first, through `Store.transaction`'s `lockAccounts`, to hold it before its rows.
+   */
+  lockChains(accountIds: readonly number[]): Promise<void>;
   /** The account's records in chain order, from `afterSeq` (exclusive). */
   list(accountId: number, options: { afterSeq?: number; limit: number }): Promise<AuditRecord[]>;
   /** Accounts that have any audit record. */

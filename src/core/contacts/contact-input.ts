@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { normalizeEmail } from '../crypto.js';
 import { cleanEmail, isValidEmail } from '../email.js';
+import { hasControlChars } from '../text.js';
 import type { ErrorDetail } from '../errors.js';
 import type { ContactInput, ContactRecord, CustomFields, Attributes } from './contact.js';
 
@@ -25,10 +26,16 @@ export const CONTACT_LIMITS = {
   attributeValueLength: 1000,
 } as const;
 
+/**
+ * Names no custom field or attribute may take: copied into an ordinary object, `__proto__`
+ * would replace its prototype (and vanish), and `constructor` and `prototype` pass `in`
+ * checks of any object. Refused with a clear message rather than dropped.
+ */
+export const RESERVED_FIELD_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+const reserved = (name: string): boolean => RESERVED_FIELD_NAMES.includes(name);
+
 /** Attribute names are the vendors' reserved field names: `address_line_1`, `city`, `postal_code`. */
 export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,63}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_TIME = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 type Text = keyof Pick<ContactInput, 'externalKey' | 'firstName' | 'lastName' | 'phone' | 'optInStatus' | 'optInSource' | 'unsubscribeSource' | 'unsubscribeReason'>;
@@ -64,7 +71,8 @@ export function contactInputProblems(input: ContactInput, prefix = ''): ErrorDet
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string') problem(field, 'must be a string');
     else if (value.length > max) problem(field, `must be at most ${max} characters`);
-    else if (key === 'externalKey' && (value.trim() === '' || CONTROL.test(value))) problem(field, 'must be non-blank text without control characters');
+    else if (key === 'externalKey' && (value.trim() === '' || hasControlChars(value))) problem(field, 'must be non-blank text without control characters');
+    else if (hasControlChars(value, { freeText: key === 'unsubscribeReason' })) problem(field, 'must not contain control characters');
   }
   if (input.optInIp !== undefined && input.optInIp !== null && (typeof input.optInIp !== 'string' || isIP(input.optInIp) === 0)) problem('opt_in_ip', 'must be an IPv4 or IPv6 address');
   if (input.optInAt !== undefined && input.optInAt !== null && !isValidTime(input.optInAt)) problem('opt_in_at', 'must be a valid time');
@@ -80,12 +88,16 @@ export function contactInputProblems(input: ContactInput, prefix = ''): ErrorDet
       if (keys.length > CONTACT_LIMITS.customFieldKeys) problem('custom_fields', `may hold at most ${CONTACT_LIMITS.customFieldKeys} fields`);
       for (const key of keys) {
         const value = fields[key];
-        if (key.length === 0 || key.length > CONTACT_LIMITS.customFieldKeyLength || CONTROL.test(key)) {
+        if (reserved(key)) {
+          problem('custom_fields', `names may not be ${RESERVED_FIELD_NAMES.join(', ')}`);
+        } else if (key.length === 0 || key.length > CONTACT_LIMITS.customFieldKeyLength || hasControlChars(key)) {
           problem('custom_fields', `names are 1 to ${CONTACT_LIMITS.customFieldKeyLength} characters without control characters`);
         } else if (value !== null && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value)) && typeof value !== 'string') {
           problem(`custom_fields.${key}`, 'must be a string, a number, a boolean or null');
         } else if (typeof value === 'string' && value.length > CONTACT_LIMITS.customFieldValueLength) {
           problem(`custom_fields.${key}`, `must be at most ${CONTACT_LIMITS.customFieldValueLength} characters`);
+        } else if (typeof value === 'string' && hasControlChars(value, { freeText: true })) {
+          problem(`custom_fields.${key}`, 'must not contain control characters');
         }
       }
     }
@@ -98,9 +110,11 @@ export function contactInputProblems(input: ContactInput, prefix = ''): ErrorDet
       if (keys.length > CONTACT_LIMITS.attributeKeys) problem('attributes', `may hold at most ${CONTACT_LIMITS.attributeKeys} fields`);
       for (const key of keys) {
         const value = attributes[key];
-        if (!ATTRIBUTE_KEY.test(key)) problem('attributes', 'names are lower-case letters, digits and underscores (at most 64), starting with a letter');
+        if (reserved(key)) problem('attributes', `names may not be ${RESERVED_FIELD_NAMES.join(', ')}`);
+        else if (!ATTRIBUTE_KEY.test(key)) problem('attributes', 'names are lower-case letters, digits and underscores (at most 64), starting with a letter');
         else if (value !== null && typeof value !== 'string') problem(`attributes.${key}`, 'must be a string or null');
         else if (typeof value === 'string' && value.length > CONTACT_LIMITS.attributeValueLength) problem(`attributes.${key}`, `must be at most ${CONTACT_LIMITS.attributeValueLength} characters`);
+        else if (typeof value === 'string' && hasControlChars(value, { freeText: true })) problem(`attributes.${key}`, 'must not contain control characters');
       }
     }
   }
@@ -124,10 +138,11 @@ export function recordProblems(record: ContactRecord, prefix = ''): ErrorDetail[
   return problems;
 }
 
+/** A merge into a null-prototype object: no name, however odd, reaches a prototype. */
 function mergeObject<V>(base: Record<string, V> | undefined, patch: Record<string, V | null> | null | undefined): Record<string, V> {
   if (patch === undefined) return base ?? {};
   if (patch === null) return {};
-  const merged: Record<string, V> = base ? { ...base } : {};
+  const merged = Object.assign(Object.create(null) as Record<string, V>, base);
   for (const key of Object.keys(patch)) {
     const value = patch[key] as V | null;
     if (value === null) delete merged[key];

@@ -183,7 +183,25 @@ export interface ContactFilter {
   /** At least one status. */
   statuses: readonly ContactStatus[];
   listId?: number;
+  /** Members of any of these lists (at most 100). */
+  listIds?: readonly number[];
   excludedFromCampaigns?: boolean;
+  /** Only the contact with this normalized email. */
+  emailNorm?: string;
+  /** Updated at or after this time (epoch ms). */
+  updatedAfter?: number;
+  /** Updated before this time (epoch ms). */
+  updatedBefore?: number;
+  /** Keyset paging in id order: contacts with a greater id. */
+  afterId?: number;
+  /** Unsubscribed (unsubscribed_at set) or not. */
+  unsubscribed?: boolean;
+  /** With this opt-in status. */
+  optInStatus?: string;
+  /** Created at or after this time (epoch ms). */
+  createdAfter?: number;
+  /** Created before this time (epoch ms). */
+  createdBefore?: number;
 }
 
 /** A page by offset in a chosen order; ties are broken by id, so pages never overlap. */

@@ -18,6 +18,8 @@ import type { Contact, ContactInput, ContactCountQuery, ContactFilter, ContactOf
 import { applyContactInput, contactInputProblems, recordProblems } from './contact-input.js';
 import { checkPageLimit, isId, pageOf, throwIfProblems } from '../input.js';
 import { checkListIds, checkSource } from './contact-rules.js';
+import { AuditService } from '../audit/audit.service.js';
+import { requireScope } from '../keys/scopes.js';
 import { upsertContacts } from './upsert-contacts.js';
 import type { UpsertItemResult, UpsertManyOptions } from './upsert-contacts.js';
 
@@ -178,6 +180,60 @@ export class ContactsService {
       throw invalid('status', `statuses are some of ${CONTACT_STATUSES.join(', ')}`);
     }
     if (filter.listId !== undefined && !(isId(filter.listId) && (await this.deps.store.lists.findById(actor.accountId, filter.listId)))) throw notFound('list');
+    if (filter.listIds !== undefined) await checkListIds(this.deps.store, actor.accountId, filter.listIds);
+    for (const [field, value] of [['updated_after', filter.updatedAfter], ['updated_before', filter.updatedBefore], ['created_after', filter.createdAfter], ['created_before', filter.createdBefore]] as const) {
+      if (value !== undefined && !Number.isSafeInteger(value)) throw invalid(field, `${field} is a time`);
+    }
+    if (filter.afterId !== undefined && !isId(filter.afterId)) throw invalid('cursor', 'cursor is not one this API gave');
+  }
+
+  /**
+   * Replaces a contact's fields with the input (as a PUT: the caller passes `null` for every
+   * field it omits) and, when `listIds` is given, its list memberships with exactly those
+   * lists. A soft-deleted contact becomes active again (revived, with an audit entry): a
+   * write, not a restore operation, as vendors whose PUT revives (Constant Contact) have
+   * it. An erased contact cannot change (CONFLICT).
+   */
+  async replace(actor: Actor, id: number, input: ContactInput, options: ContactWriteOptions = {}): Promise<{ contact: Contact; revived: boolean }> {
+    requireScope(actor, 'write');
+    const source = checkSource(options.source ?? actor.via);
+    throwIfProblems(contactInputProblems(input));
+    return this.deps.store.transaction(async (tx) => {
+      const existing = await tx.contacts.findById(actor.accountId, id, { lock: 'update' });
+      if (!existing) throw notFound('contact');
+      if (existing.status === 'erased') throw new AppError('CONFLICT', 'the contact is erased; it cannot be changed');
+      const now = this.deps.clock.now();
+      const record = applyContactInput(existing, input, { now, source, uuid: existing.uuid });
+      throwIfProblems(recordProblems(record));
+      const listIds = options.listIds === undefined ? undefined : await checkListIds(tx, actor.accountId, options.listIds);
+      await assertIdentitiesFree(tx, actor.accountId, record, id);
+      const updated = await tx.contacts.update(actor.accountId, id, record).catch(duplicate);
+      if (!updated) throw new AppError('CONFLICT', 'the contact is erased; it cannot be changed');
+      const revived = existing.status === 'deleted';
+      if (revived) {
+        await tx.lifecycle.restore(actor.accountId, [id], now, []);
+        await new AuditService(this.deps).record(tx, {
+          accountId: actor.accountId,
+          actorKeyId: actor.keyId,
+          via: actor.via,
+          action: 'contact.restored',
+          subjectType: 'contact',
+          subjectId: String(id),
+          data: { contact_id: id, lists: listIds?.length ?? 0 },
+        });
+      }
+      if (listIds !== undefined) {
+        const keep = new Set(listIds);
+        const current = revived ? [] : await tx.lists.membershipsOf(actor.accountId, id);
+        for (const membership of current) {
+          if (!keep.has(membership.listId)) await tx.lists.removeMemberships(actor.accountId, membership.listId, [id]);
+        }
+        if (listIds.length > 0) await tx.lists.addContactsToLists(actor.accountId, [id], listIds, now);
+      }
+      const contact = await tx.contacts.findById(actor.accountId, id);
+      if (!contact) throw notFound('contact');
+      return { contact, revived };
+    });
   }
 }
 

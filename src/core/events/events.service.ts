@@ -111,7 +111,9 @@ export class EventsService {
 
     const ids = [...new Set(checked.flatMap((c) => (c.contactId === undefined ? [] : [c.contactId])))];
     const norms = [...new Set(checked.flatMap((c) => (c.emailNorm === undefined ? [] : [c.emailNorm])))];
-    const accepted = await store.transaction(async (tx) => {
+    // Run again whole on a deadlock: the transaction's own errors start empty each time.
+    const { accepted, notStored } = await store.transaction(async (tx) => {
+      const notStored: ErrorDetail[] = [];
       // Share-locked: a contact erased meanwhile must not get its activity back.
       const statuses = ids.length > 0 ? await tx.contacts.statusesOf(actor.accountId, ids, { lock: 'share' }) : new Map<number, string>();
       const byEmail = norms.length > 0 ? await tx.contacts.findByIdentities(actor.accountId, { emailNorms: norms, externalKeys: [] }, { lock: 'share' }) : [];
@@ -122,12 +124,13 @@ export class EventsService {
         const contactId = byId ? item.contactId : idOfEmail.get(item.emailNorm as string);
         const status = byId ? statuses.get(item.contactId as number) : contactId === undefined ? undefined : 'active';
         const field = byId ? 'contact_id' : 'email';
-        if (contactId === undefined || status === undefined) errors.push({ index: item.index, field, message: 'contact not found' });
-        else if (status === 'erased') errors.push({ index: item.index, field, message: 'contact is erased; its activity is not stored' });
+        if (contactId === undefined || status === undefined) notStored.push({ index: item.index, field, message: 'contact not found' });
+        else if (status === 'erased') notStored.push({ index: item.index, field, message: 'contact is erased; its activity is not stored' });
         else events.push({ ...item.event, contactId });
       }
-      return events.length === 0 ? 0 : tx.events.insertMany(actor.accountId, events);
+      return { accepted: events.length === 0 ? 0 : await tx.events.insertMany(actor.accountId, events), notStored };
     });
+    errors.push(...notStored);
     errors.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     return { accepted, errors };
   }

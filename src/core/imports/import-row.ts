@@ -1,5 +1,6 @@
 import { CONTACT_TEXT_FIELDS as TEXT_FIELDS, CONTACT_TIME_FIELDS as TIME_FIELDS } from '../contacts/contact.js';
 import type { ContactInput, CustomFieldValue } from '../contacts/contact.js';
+import { RESERVED_FIELD_NAMES } from '../contacts/contact-input.js';
 import type { ErrorDetail } from '../errors.js';
 
 /**
@@ -89,6 +90,9 @@ export function columnsOf(header: readonly string[]): { columns: Column[]; probl
       });
       column = { kind: 'field', name: '' };
     }
+    if (column.kind !== 'field' && RESERVED_FIELD_NAMES.includes(column.name)) {
+      problems.push({ field: 'csv', message: `column ${index + 1} of the header names a field ${RESERVED_FIELD_NAMES.join(', ')}: these names are refused` });
+    }
     const key = `${column.kind}:${column.name}`;
     if (column.name !== '' && seen.has(key)) problems.push({ field: 'csv', message: `column ${index + 1} of the header repeats another column` });
     seen.add(key);
@@ -102,6 +106,7 @@ export function columnsOf(header: readonly string[]): { columns: Column[]; probl
  * it): a CSV cannot tell an empty value from a missing one.
  */
 export function rowOfRecord(columns: readonly Column[], record: readonly string[]): ImportRow {
+  // Plain objects are safe here: columnsOf refuses `__proto__` (and the other reserved names) as a column.
   const row: ImportRow = {};
   let custom: Record<string, string> | undefined;
   let attributes: Record<string, string> | undefined;
@@ -133,10 +138,11 @@ export function inputOfRow(row: unknown): { input: ContactInput } | { problem: E
   const input: ContactInput = {};
   for (const name of Object.keys(row)) {
     const value = row[name];
-    if (name in TEXT_FIELDS) {
+    // Own names only: `constructor` or `toString` is `in` every object.
+    if (Object.hasOwn(TEXT_FIELDS, name)) {
       if (value !== null && typeof value !== 'string') return { problem: { field: name, message: `${name} must be a string` } };
       input[TEXT_FIELDS[name as keyof typeof TEXT_FIELDS]] = value;
-    } else if (name in TIME_FIELDS) {
+    } else if (Object.hasOwn(TIME_FIELDS, name)) {
       if (value === null) input[TIME_FIELDS[name as keyof typeof TIME_FIELDS]] = null;
       else {
         const ms = typeof value === 'string' && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;

@@ -1,7 +1,8 @@
 import type { ContactInput } from '../contacts/contact.js';
 import { upsertContactsInTransaction } from '../contacts/upsert-contacts.js';
 import type { ScrubbableTable } from '../ports.js';
-import type { CountsDelta, OperationKindHandler } from '../operations/operation.js';
+import type { CountsDelta } from '../operations/operation.js';
+import type { OperationKindHandler } from '../operations/operation-kind.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
 import type { ImportParams, ImportRowError } from './import.js';
 import { inputOfRow, rowOfRecord, MALFORMED_CSV_LINE } from './import-row.js';

@@ -76,3 +76,11 @@ export interface ImportsRepository {
   /** Row errors in row order, after `afterRow`. */
   errors(accountId: number, operationId: number, page: { afterRow?: number; limit: number }): Promise<ImportRowError[]>;
 }
+
+/** How imports run (from config): read by core's context, so it lives here, beside the import's types. */
+export interface ImportSettings {
+  /** Rows per chunk (one transaction each); default 10,000, at most 20,000. */
+  chunkSize?: number;
+  /** Most rows per import; default 1,000,000. */
+  maxRows?: number;
+}

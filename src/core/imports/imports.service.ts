@@ -1,3 +1,4 @@
+import { assertRoomForOperation } from '../operations/operations.service.js';
 import type { MatchBy } from '../contacts/contact.js';
 import { checkListIds, checkSource } from '../contacts/contact-rules.js';
 import type { CoreDeps } from '../context.js';
@@ -9,9 +10,12 @@ import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { auditOperation } from '../operations/audit-operation.js';
 import { DEFAULT_IMPORT_CHUNK, IMPORT_ACTION, IMPORT_KIND, MAX_IMPORT_CHUNK, MAX_IMPORT_ROWS } from './import.js';
-import type { ImportParams, ImportRowError, ImportTallies, RowBatch } from './import.js';
+import type { ImportParams, ImportRowError, ImportSettings, ImportTallies, RowBatch } from './import.js';
 import { jsonRows, readRows } from './import-source.js';
+
+export type { ImportSettings } from './import.js';
 import type { ImportSource } from './import-source.js';
+import { hasControlChars } from '../text.js';
 
 export interface ImportOptions {
   /** The identity rows are matched on (default `email`); rows without it are invalid. */
@@ -24,12 +28,6 @@ export interface ImportOptions {
   source?: string;
 }
 
-export interface ImportSettings {
-  /** Rows per chunk (one transaction each); default 10,000, at most 20,000. */
-  chunkSize?: number;
-  /** Most rows per import; default 1,000,000. */
-  maxRows?: number;
-}
 
 /** An import: its operation (state, counts, rate, ETA) and what it created and updated. */
 export interface ImportView {
@@ -83,8 +81,8 @@ export class ImportsService {
     const matchBy = options.matchBy ?? 'email';
     if (matchBy !== 'email' && matchBy !== 'externalKey') throw invalid('match_by', 'match_by is email or external_key');
     const contactSource = checkSource(options.source ?? actor.via);
-    if (options.label !== undefined && (typeof options.label !== 'string' || options.label.length === 0 || options.label.length > LABEL_MAX)) {
-      throw invalid('label', `a label is 1 to ${LABEL_MAX} characters`);
+    if (options.label !== undefined && (typeof options.label !== 'string' || options.label.length === 0 || options.label.length > LABEL_MAX || hasControlChars(options.label))) {
+      throw invalid('label', `a label is 1 to ${LABEL_MAX} characters, no control characters`);
     }
     const { accountId } = actor;
     // An unknown list is refused before the file is read (and checked again when storing).
@@ -93,6 +91,7 @@ export class ImportsService {
 
     const operationId = await this.deps.store.transaction(async (tx) => {
       const listIds = await checkListIds(tx, accountId, options.listIds);
+      await assertRoomForOperation(tx, accountId);
       const params: ImportParams & { label?: string; operator?: string; chunkSize: number } = {
         matchBy,
         listIds,
@@ -124,7 +123,7 @@ export class ImportsService {
       for (const run of storedRuns(batches)) await tx.imports.insertBatches(accountId, operation.id, run);
       await auditOperation(this.deps, tx, operation, 'operation.created');
       return operation.id;
-    });
+    }, { lockAccounts: [accountId] });
     this.deps.notifyWork();
     return this.operations.get(actor, operationId);
   }

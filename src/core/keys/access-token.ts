@@ -21,6 +21,7 @@ export interface StoredAccessToken {
   /** sha256 (hex) of the whole token. */
   tokenHash: string;
   keyId: string;
+  /** The account the token acts for: the key's own, or one of its sub-accounts. */
   accountId: number;
   scopes: Scope[];
   createdAt: number;

@@ -9,6 +9,7 @@ import type { IssuedAccessToken } from './access-token.js';
 import type { ApiKey } from './api-key.js';
 import { SCOPES, hasScope, isScope } from './scopes.js';
 import type { Scope } from './scopes.js';
+import { hasControlChars } from '../text.js';
 
 /** A new key: the secret and the full key are shown once and never again. */
 export interface CreatedKey {
@@ -53,7 +54,7 @@ export class KeysService {
   async create(accountId: number, options: { name?: string; scopes?: readonly string[]; token?: string } = {}, by: AuditActor = OPERATOR): Promise<CreatedKey> {
     const scopes = parseScopes(options.scopes);
     const name = (options.name ?? 'key').trim();
-    if (name.length === 0 || name.length > 100) throw invalid('name', 'a key name is 1 to 100 characters');
+    if (name.length === 0 || name.length > 100 || hasControlChars(name)) throw invalid('name', 'a key name is 1 to 100 characters, no control characters');
     if (options.token !== undefined && options.token.length < 16) throw invalid('token', 'a given key must be at least 16 characters');
     const { id, secret } = options.token !== undefined ? splitKey(options.token) : { id: randomHex(12), secret: randomHex(24) };
     const now = this.deps.clock.now();
@@ -61,7 +62,7 @@ export class KeysService {
     await this.deps.store.transaction(async (tx) => {
       await tx.keys.insert({ ...apiKey, secretHash: sha256Hex(secret) });
       await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, operator: by.operator, action: 'key.created', subjectType: 'api_key', subjectId: id, data: { scopes: scopes.join(',') } });
-    });
+    }, { lockAccounts: [accountId] });
     return { apiKey, secret, key: options.token ?? `lethe_${id}_${secret}` };
   }
 
@@ -75,7 +76,7 @@ export class KeysService {
       if (!(await tx.keys.revoke(accountId, id, this.deps.clock.now()))) throw notFound('API key');
       await tx.accessTokens.deleteByKey(id);
       await this.#audit.record(tx, { accountId, actorKeyId: by.keyId, via: by.via, operator: by.operator, action: 'key.revoked', subjectType: 'api_key', subjectId: id, data: {} });
-    });
+    }, { lockAccounts: [accountId] });
   }
 
   /** Checks a full key (Bearer). */
@@ -86,7 +87,7 @@ export class KeysService {
 
   /** Checks a public id and secret (Basic auth, OAuth client credentials). Every failure reads the same. */
   async authenticate(id: string, secret: string): Promise<ApiKey> {
-    if (!id || !secret || id.length > 64 || secret.length > 512) throw unauthenticated();
+    if (!id || !secret || id.length > 64 || secret.length > 512 || hasControlChars(id)) throw unauthenticated();
     const stored = await this.deps.store.keys.findById(id);
     if (!stored || stored.revokedAt !== null || !safeEqualHex(stored.secretHash, sha256Hex(secret))) throw unauthenticated();
     const { secretHash: _secretHash, ...apiKey } = stored;
@@ -100,28 +101,37 @@ export class KeysService {
    * by default) or the key is revoked. It carries the key's scopes, or only `scopes` when
    * given (each must be one the key has: `FORBIDDEN` otherwise). Only its hash is stored;
    * tokens already expired are deleted on the way. A wrong id or secret is `UNAUTHENTICATED`.
+   * `accountId` (Marketing Cloud's `account_id`, a business unit) makes the token act for
+   * that account: the key's own or one of its sub-accounts (`FORBIDDEN` for any other, a
+   * parent or sibling included); default the key's own.
    */
-  async issueAccessToken(clientId: string, clientSecret: string, options: { ttlMs?: number; scopes?: readonly Scope[] } = {}): Promise<IssuedAccessToken> {
+  async issueAccessToken(clientId: string, clientSecret: string, options: { ttlMs?: number; scopes?: readonly Scope[]; accountId?: number } = {}): Promise<IssuedAccessToken> {
     const ttlMs = options.ttlMs ?? ACCESS_TOKEN_TTL_MS;
     if (!Number.isInteger(ttlMs) || ttlMs < 1000 || ttlMs > ACCESS_TOKEN_MAX_TTL_MS) throw new AppError('INTERNAL', 'an access token lives 1 second to 24 hours');
     const key = await this.authenticate(clientId, clientSecret);
     const scopes = options.scopes === undefined ? key.scopes : [...new Set(options.scopes)];
     const beyond = scopes.filter((s) => !hasScope(key.scopes, s));
     if (beyond.length > 0) throw new AppError('FORBIDDEN', `this key lacks the scope(s) asked for: ${beyond.join(', ')}`, { field: 'scope' });
+    const accountId = options.accountId ?? key.accountId;
+    if (accountId !== key.accountId) {
+      const target = Number.isSafeInteger(accountId) ? await this.deps.store.accounts.findById(accountId) : undefined;
+      if (!target || target.parentId !== key.accountId) throw new AppError('FORBIDDEN', 'the account must be the key\'s own or one of its sub-accounts', { field: 'account_id' });
+    }
     const now = this.deps.clock.now();
     const token = `${ACCESS_TOKEN_PREFIX}${randomHex(32)}`;
     const expiresAt = now + ttlMs;
     await this.deps.store.accessTokens.deleteExpired(now);
-    await this.deps.store.accessTokens.insert({ tokenHash: sha256Hex(token), keyId: key.id, accountId: key.accountId, scopes, createdAt: now, expiresAt });
-    return { token, keyId: key.id, accountId: key.accountId, scopes, expiresAt, expiresIn: Math.floor(ttlMs / 1000) };
+    await this.deps.store.accessTokens.insert({ tokenHash: sha256Hex(token), keyId: key.id, accountId, scopes, createdAt: now, expiresAt });
+    return { token, keyId: key.id, accountId, scopes, expiresAt, expiresIn: Math.floor(ttlMs / 1000) };
   }
 
   /**
    * Checks an access token (`Authorization: Bearer lethe_at_…`): the key it acts as, with
    * the token's scopes. Unknown, expired and revoked tokens (a revoked key's too) all read
-   * `UNAUTHENTICATED`, the same as a bad key.
+   * `UNAUTHENTICATED`, the same as a bad key. `actingAccountId`: the account the token was
+   * issued for (the key's own, or one of its sub-accounts).
    */
-  async authenticateAccessToken(token: string): Promise<ApiKey> {
+  async authenticateAccessToken(token: string): Promise<ApiKey & { actingAccountId: number }> {
     const value = token.trim();
     if (!value.startsWith(ACCESS_TOKEN_PREFIX) || value.length > 128) throw unauthenticated();
     const stored = await this.deps.store.accessTokens.findByHash(sha256Hex(value));
@@ -130,7 +140,14 @@ export class KeysService {
     if (!key || key.revokedAt !== null) throw unauthenticated();
     const { secretHash: _secretHash, ...apiKey } = key;
     await this.touch(apiKey);
-    return { ...apiKey, scopes: stored.scopes };
+    return { ...apiKey, scopes: stored.scopes, actingAccountId: stored.accountId };
+  }
+
+  /** Whether the key may still act (exists and is not revoked): long requests (progress streams) ask again as they run. */
+  async isActive(id: string | null): Promise<boolean> {
+    if (id === null) return false;
+    const stored = await this.deps.store.keys.findById(id);
+    return stored !== undefined && stored.revokedAt === null;
   }
 
   /** Last-used time to the minute: enough to audit keys, without a write on every request. */

@@ -50,6 +50,8 @@ export interface ActionOptions {
   restoreToLists: readonly number[];
   /** soft_delete: purge instead, as decided when the operation was requested (default: the account's window now). */
   purgesAtOnce?: boolean;
+  /** soft_delete: the window (days; -1 none) decided when the operation was requested, instead of the account's restore window now. */
+  windowDays?: number;
 }
 
 export interface ActionResult {
@@ -91,7 +93,7 @@ export async function applyAction(
         return { done, skipped, removedData: true };
       }
       // Never before now: a window shortened to -1 since the request leaves the contact for the scheduler's purge.
-      const purgeAt = softDeletePurgeAt(account, now);
+      const purgeAt = softDeletePurgeAt(options.windowDays === undefined ? account : { restoreWindowDays: options.windowDays }, now);
       await tx.lifecycle.softDelete(account.id, ids, now, purgeAt);
       return { done, skipped, removedData: false };
     }

@@ -109,7 +109,7 @@ export class LifecycleService {
       // durable work the worker does (and retries), whatever happens to this process.
       const operation = await this.recordSingle(tx, actor, 'erase', now, true, label);
       return { contact: shell, changed: true, purged, operation };
-    });
+    }, { lockAccounts: [actor.accountId] });
     if (result.changed) this.deps.notifyWork();
     return result;
   }
@@ -152,9 +152,23 @@ export class LifecycleService {
       });
       const operation = await this.recordSingle(tx, actor, action, now, applied.removedData, label);
       return { contact: after ?? before, changed: true, purged: after === null, operation };
-    });
+    }, { lockAccounts: [actor.accountId] });
     if (result.changed) this.deps.notifyWork();
     return result;
+  }
+
+  /**
+   * Constant Contact's `DELETE /v3/contacts/{id}`: a soft delete of one contact, where an
+   * erased contact is NOT_FOUND (there is nothing left to delete) rather than a conflict.
+   */
+  async softDeleteContact(actor: Actor, contactId: number): Promise<{ contact: Contact | undefined; changed: boolean }> {
+    try {
+      const result = await this.changeContact(actor, contactId, 'soft_delete');
+      return { contact: result.purged ? undefined : result.contact, changed: result.changed };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'CONFLICT') throw notFound('contact');
+      throw error;
+    }
   }
 
   /** The completed operation of size 1 that records a single-contact change; its storage scrub (if any) is the worker's. */

@@ -17,6 +17,8 @@ export type IdentityColumn = 'id' | 'uuid' | 'external_key' | 'email_norm';
 export interface ContactFilter {
   statuses: readonly ContactStatus[];
   listId?: number;
+  /** Members of any of these lists. */
+  listIds?: readonly number[];
   /** Only contacts whose purge_at is at or before this time. */
   purgeDueAt?: number;
 }
@@ -37,6 +39,8 @@ export interface LifecycleRepository {
   findBy(accountId: number, column: IdentityColumn, values: readonly (string | number)[], options?: LockOptions): Promise<LifecycleContact[]>;
   /** Contacts with ids in [start, end] that match the filter, in id order. */
   findInRange(accountId: number, filter: ContactFilter, start: number, end: number, options?: LockOptions): Promise<LifecycleContact[]>;
+  /** How many contacts of the account match the filter. */
+  countMatching(accountId: number, filter: ContactFilter): Promise<number>;
   /** Splits the matching contacts into id ranges of at most `size` contacts each; and how many match. */
   planRanges(accountId: number, filter: ContactFilter, size: number): Promise<{ ranges: Array<{ rangeStart: number; rangeEnd: number }>; total: number }>;
   /** active → deleted: memberships removed, personal data kept. */

@@ -6,6 +6,8 @@ export interface List {
   uuid: string;
   /** Unique within the account. */
   name: string;
+  /** Optional, unique within the account: the key a Marketing Cloud delete names the list by. */
+  externalKey: string | null;
   description: string | null;
   createdAt: number;
   updatedAt: number;
@@ -14,11 +16,13 @@ export interface List {
 export interface NewList {
   uuid: string;
   name: string;
+  externalKey?: string | null;
   description: string | null;
 }
 
 export interface ListPatch {
   name?: string;
+  externalKey?: string | null;
   description?: string | null;
 }
 
@@ -34,6 +38,7 @@ export interface ListsRepository {
   create(accountId: number, list: NewList, now: number): Promise<List>;
   findById(accountId: number, id: number, options?: LockOptions): Promise<List | undefined>;
   findByName(accountId: number, name: string): Promise<List | undefined>;
+  findByExternalKey(accountId: number, externalKey: string): Promise<List | undefined>;
   /** Those of `ids` that are lists of the account. */
   existingIds(accountId: number, ids: readonly number[], options?: LockOptions): Promise<Set<number>>;
   /** A page in id order, after `afterId`. */

@@ -10,7 +10,7 @@ import type { Operation } from '../operations/operation.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { List, ListPatch } from './list.js';
 
-export const LIST_LIMITS = { name: 255, description: 1000, membersPerRequest: 10_000 } as const;
+export const LIST_LIMITS = { name: 255, externalKey: 255, description: 1000, membersPerRequest: 10_000 } as const;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -29,6 +29,12 @@ function checkName(name: unknown): string {
     throw invalid('name', `a list name is 1 to ${LIST_LIMITS.name} characters of text, not blank`);
   }
   return name;
+}
+
+function checkExternalKey(key: unknown): void {
+  if (key !== null && (typeof key !== 'string' || key.trim() === '' || key.length > LIST_LIMITS.externalKey || CONTROL.test(key))) {
+    throw invalid('external_key', `an external key is 1 to ${LIST_LIMITS.externalKey} characters of text, or null`);
+  }
 }
 
 function checkDescription(description: unknown): void {
@@ -51,12 +57,22 @@ export class ListsService {
     private readonly operations: Pick<OperationsService, 'create'>,
   ) {}
 
-  async create(actor: Actor, input: { name: string; description?: string | null }): Promise<List> {
+  async create(actor: Actor, input: { name: string; description?: string | null; externalKey?: string | null }): Promise<List> {
     const name = checkName(input.name);
     const description = input.description ?? null;
+    const externalKey = input.externalKey ?? null;
     checkDescription(description);
+    checkExternalKey(externalKey);
     if (await this.deps.store.lists.findByName(actor.accountId, name)) throw nameTaken();
-    return this.deps.store.lists.create(actor.accountId, { uuid: newUuid(), name, description }, this.deps.clock.now()).catch(duplicateName);
+    if (externalKey !== null && (await this.deps.store.lists.findByExternalKey(actor.accountId, externalKey))) throw keyTaken();
+    return this.deps.store.lists.create(actor.accountId, { uuid: newUuid(), name, externalKey, description }, this.deps.clock.now()).catch(duplicateName);
+  }
+
+  /** The account's list with this external key (NOT_FOUND otherwise). */
+  async getByExternalKey(actor: Actor, externalKey: string): Promise<List> {
+    const list = typeof externalKey === 'string' && externalKey.length > 0 && externalKey.length <= LIST_LIMITS.externalKey ? await this.deps.store.lists.findByExternalKey(actor.accountId, externalKey) : undefined;
+    if (!list) throw notFound('list');
+    return list;
   }
 
   async get(actor: Actor, id: number): Promise<List> {
@@ -88,11 +104,17 @@ export class ListsService {
   }
 
   async update(actor: Actor, id: number, patch: ListPatch): Promise<List> {
+    if (!isId(id)) throw notFound('list');
     if (patch.name !== undefined) checkName(patch.name);
     if (patch.description !== undefined) checkDescription(patch.description);
+    if (patch.externalKey !== undefined) checkExternalKey(patch.externalKey);
     if (patch.name !== undefined) {
       const holder = await this.deps.store.lists.findByName(actor.accountId, patch.name);
       if (holder && holder.id !== id) throw nameTaken();
+    }
+    if (patch.externalKey !== undefined && patch.externalKey !== null) {
+      const holder = await this.deps.store.lists.findByExternalKey(actor.accountId, patch.externalKey);
+      if (holder && holder.id !== id) throw keyTaken();
     }
     const list = await this.deps.store.lists.update(actor.accountId, id, patch, this.deps.clock.now()).catch(duplicateName);
     if (!list) throw notFound('list');
@@ -101,6 +123,7 @@ export class ListsService {
 
   /** Deletes the list and its memberships; its contacts stay. */
   async delete(actor: Actor, id: number): Promise<void> {
+    if (!isId(id)) throw notFound('list');
     const deleted = await this.deps.store.transaction((tx) => tx.lists.delete(actor.accountId, id));
     if (!deleted) throw notFound('list');
   }
@@ -172,6 +195,8 @@ export class ListsService {
     return { contacts: items, nextAfterId };
   }
 }
+
+const keyTaken = () => new AppError('ALREADY_EXISTS', 'a list with this external key already exists', { field: 'external_key' });
 
 const nameTaken = () => new AppError('ALREADY_EXISTS', 'a list with this name already exists', { field: 'name' });
 

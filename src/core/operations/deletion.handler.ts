@@ -4,7 +4,8 @@ import { applyAction, ELIGIBLE, placeholderEmail } from '../lifecycle/apply-acti
 import type { ContactFilter, IdentityColumn, LifecycleContact } from '../lifecycle/lifecycle.js';
 import { SCRUBBABLE_TABLES } from '../ports.js';
 import type { Repositories } from '../ports.js';
-import type { CountsDelta, Operation, OperationAction, OperationChunk, OperationKindHandler, ValueSelectorKind } from './operation.js';
+import type { CountsDelta, Operation, OperationAction, OperationChunk, ValueSelectorKind } from './operation.js';
+import type { OperationKindHandler } from './operation-kind.js';
 import { VALUE_SELECTOR_KINDS } from './operation.js';
 import { targetHash } from './targets.js';
 
@@ -17,6 +18,7 @@ function filterOf(operation: Operation): ContactFilter {
   const action = operation.action as OperationAction;
   if (operation.selectorKind === 'due') return { statuses: CONTACT_STATUSES, purgeDueAt: Number(operation.params.dueAt) };
   if (operation.selectorKind === 'list') return { statuses: ELIGIBLE[action], listId: Number(operation.params.listId) };
+  if (operation.selectorKind === 'lists') return { statuses: ELIGIBLE[action], listIds: (operation.params.listIds as number[] | undefined) ?? [] };
   return { statuses: ELIGIBLE[action] };
 }
 
@@ -46,6 +48,7 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
         dryRun: operation.dryRun,
         restoreToLists: (operation.params.restoreToLists as number[] | undefined) ?? [],
         ...(typeof operation.params.purgesAtOnce === 'boolean' ? { purgesAtOnce: operation.params.purgesAtOnce } : {}),
+        ...(typeof operation.params.windowDays === 'number' ? { windowDays: operation.params.windowDays } : {}),
       };
       if (!isValueSelector(operation.selectorKind)) {
         const contacts = await tx.lifecycle.findInRange(operation.accountId, filterOf(operation), chunk.rangeStart, chunk.rangeEnd, { lock: 'update' });
@@ -65,7 +68,7 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
 }
 
 /** Resolves a chunk of named targets to contacts, applies the action, records each target's outcome and forgets its value. */
-async function processTargets(
+export async function processTargets(
   deps: CoreDeps,
   tx: Repositories,
   operation: Operation,

@@ -25,6 +25,10 @@ export async function finishOperation(
     if (op.kind === DELETION_KIND && (VALUE_SELECTOR_KINDS as readonly string[]).includes(op.selectorKind)) await hashUnreached(deps, tx, op);
     await tx.operations.forgetPendingValues(op.id);
   }
+  // Marketing Cloud's deleteListWhenCompleted: the list goes with the work that emptied it.
+  if (state === 'completed' && op.kind === DELETION_KIND && op.selectorKind === 'list' && op.params.deleteListWhenCompleted === true && !op.dryRun) {
+    await tx.lists.delete(op.accountId, Number(op.params.listId));
+  }
   await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub, ...(options.scrubLease !== undefined ? { scrubLease: options.scrubLease } : {}) });
   const ended = (await tx.operations.findById(null, op.id)) ?? op;
   await auditOperation(deps, tx, ended, `operation.${state}`);

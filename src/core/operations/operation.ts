@@ -1,5 +1,4 @@
 import type { Surface } from '../actor.js';
-import type { Repositories, ScrubbableTable } from '../ports.js';
 
 /** What a deletion operation does to the contacts it selects. */
 export const OPERATION_ACTIONS = ['soft_delete', 'restore', 'erase', 'purge'] as const;
@@ -12,7 +11,12 @@ export type Selector =
   | { kind: 'external_keys'; values: unknown[] }
   | { kind: 'emails'; values: unknown[] }
   | { kind: 'list'; listId: number }
+  /** The members of any of these lists (at most `MAX_SELECTOR_LISTS`). */
+  | { kind: 'lists'; listIds: number[] }
   | { kind: 'all' };
+
+/** Most lists a `lists` selector names. */
+export const MAX_SELECTOR_LISTS = 100;
 
 export type SelectorKind = Selector['kind'];
 /** Selectors whose values are stored as targets, one row per distinct value. */
@@ -32,6 +36,15 @@ export interface CreateOperationInput {
   restoreToLists?: number[];
   /** A label for the dialect's job type (e.g. 'sendgrid.delete_contacts'); stored in params, shown back. */
   label?: string;
+  /**
+   * soft_delete only: which of the account's windows the deleted contacts stay restorable
+   * for before they are purged: `restore` (default, `restore_window_days`) or `suppression`
+   * (`suppression_window_days`, Marketing Cloud's Contact Delete: phase one suppresses,
+   * phase two purges). Read once, when the operation is created.
+   */
+  window?: 'restore' | 'suppression';
+  /** A list selector only: delete the list itself once the operation has completed. */
+  deleteListWhenCompleted?: boolean;
 }
 
 export const OPERATION_STATES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const;
@@ -136,32 +149,6 @@ export interface OperationChunk {
 /** Counts a chunk adds to its operation (all optional, default 0). */
 export type CountsDelta = Partial<Omit<OperationCounts, 'expected' | 'duplicates'>>;
 
-/**
- * A kind of background work run by the operations worker (deletion, imports).
- * - `plan` runs once, in one transaction, when a worker first claims the operation: it
- *   returns the chunk ranges (target seq ranges or contact id ranges) and, when it knows
- *   it, the expected count.
- * - `processChunk` runs in the transaction that also marks the chunk done and adds its
- *   counts to the operation: it commits with its progress or not at all. It must be
- *   idempotent in effect (a row already gone counts as done).
- * - `scrubTables`: tables to scrub after the operation ends (erasure, purge); none for others.
- */
-export interface OperationKindHandler {
-  plan(tx: Repositories, operation: Operation, context: PlanContext): Promise<{ chunks: Array<{ rangeStart: number; rangeEnd: number }>; expected?: number }>;
-  processChunk(tx: Repositories, operation: Operation, chunk: OperationChunk, context: ChunkContext): Promise<CountsDelta>;
-  scrubTables?(operation: Operation): readonly ScrubbableTable[];
-}
-
-export interface PlanContext {
-  now: number;
-  /** Target seqs or contacts per chunk. */
-  chunkSize: number;
-}
-
-export interface ChunkContext {
-  now: number;
-}
-
 /** A new operation as the repository stores it. */
 export interface NewOperation {
   accountId: number;
@@ -235,6 +222,8 @@ export interface OperationsRepository {
   /** Running or queued operations whose cancel was requested. */
   claimCancelRequested(now: number): Promise<Operation | undefined>;
   unfinishedChildren(parentId: number): Promise<number>;
+  /** A failed operation queued again from its plan: its chunks dropped (the plan makes them anew), attempts and error cleared. */
+  requeue(id: number, now: number): Promise<void>;
   /** After a failed attempt: count it and wait before the next. */
   retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number>;
   /**
@@ -249,6 +238,8 @@ export interface OperationsRepository {
   postponeScrub(id: number, runAfter: number): Promise<void>;
   /** When the earliest scrub still owed may be taken up (now or later), or undefined when none is owed. */
   nextScrubOwedAt(): Promise<number | undefined>;
+  /** How many of the account's operations are queued or processing. */
+  countUnfinished(accountId: number): Promise<number>;
   /** Whether the account has a scheduler purge not yet ended. */
   hasActiveSchedulerPurge(accountId: number): Promise<boolean>;
 }

@@ -1,9 +1,10 @@
 import { normalizeEmail } from '../crypto.js';
 import type { KeyedHasher } from '../crypto.js';
 import { isValidEmail } from '../email.js';
+import { isUuid } from '../refs.js';
+import { hasControlChars } from '../text.js';
 import type { NewTarget, ValueSelectorKind } from './operation.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_EXTERNAL_KEY = 255;
 
 /** A value in the form the store compares, or why it is invalid. */
@@ -14,11 +15,11 @@ function normalize(kind: ValueSelectorKind, value: unknown): { value: string } |
       if (typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value))) return { value };
       return { problem: 'not a contact id (a positive integer)' };
     case 'uuids':
-      if (typeof value === 'string' && UUID.test(value.trim().toLowerCase())) return { value: value.trim().toLowerCase() };
+      if (typeof value === 'string' && isUuid(value.trim())) return { value: value.trim().toLowerCase() };
       return { problem: 'not a uuid' };
     case 'external_keys':
-      if (typeof value === 'string' && value.length > 0 && value.length <= MAX_EXTERNAL_KEY) return { value };
-      return { problem: `not an external key (1 to ${MAX_EXTERNAL_KEY} characters)` };
+      if (typeof value === 'string' && value.length > 0 && value.length <= MAX_EXTERNAL_KEY && !hasControlChars(value)) return { value };
+      return { problem: `not an external key (1 to ${MAX_EXTERNAL_KEY} characters, no control characters)` };
     case 'emails':
       if (isValidEmail(typeof value === 'string' ? value.trim() : value)) return { value: normalizeEmail(value as string) };
       return { problem: 'not a valid email address' };

@@ -9,6 +9,11 @@ export interface RateLimitPolicy {
   limit: number;
   /** Window length in milliseconds (windows start at multiples of it since the epoch). */
   windowMs: number;
+  /**
+   * Whom the count is for: the acting account (default), or each key of it on its own
+   * (Constant Contact limits per API key). A request without a key counts for the account.
+   */
+  per?: 'account' | 'key';
 }
 
 /** Where an account stands in the current window, after (or without) the request at hand. */

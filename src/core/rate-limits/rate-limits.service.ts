@@ -10,10 +10,11 @@ export class RateLimitsService {
    * limit. Requests over the limit are counted too (they were made), so that every
    * process agrees the window is spent; the first `limit` requests of a window pass.
    */
-  async hit(accountId: number, policy: RateLimitPolicy): Promise<RateLimitState> {
+  async hit(accountId: number, policy: RateLimitPolicy, keyId: string | null = null): Promise<RateLimitState> {
     checkPolicy(policy);
     const windowStart = this.windowStart(policy);
-    const count = await this.deps.store.rateLimits.hit(accountId, policy.bucket, windowStart);
+    const bucket = policy.per === 'key' && keyId !== null ? `${policy.bucket}:key:${keyId}` : policy.bucket;
+    const count = await this.deps.store.rateLimits.hit(accountId, bucket, windowStart);
     return stateOf(policy, windowStart, count, count <= policy.limit);
   }
 

@@ -13,6 +13,7 @@ const AccountSchema = Type.Object({
   settings: Type.Object({
     restore_window_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Days a soft-deleted contact stays restorable; -1 purges at once; null keeps it until restored' }),
     retention_days: Type.Integer({ description: 'Days an erased contact\'s shell is kept before purge; 0 purges at once' }),
+    suppression_window_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Days contacts deleted through Marketing Cloud\'s Contact Delete stay suppressed (restorable) before purge; -1 purges at once; null: 14' }),
   }),
   created_at: IsoTime,
   updated_at: IsoTime,
@@ -22,6 +23,7 @@ const SettingsBody = Type.Object(
   {
     restore_window_days: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()])),
     retention_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+    suppression_window_days: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -30,7 +32,7 @@ export const presentAccount = (a: Account) => ({
   id: a.id,
   parent_id: a.parentId,
   name: a.name,
-  settings: { restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays },
+  settings: { restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays, suppression_window_days: a.suppressionWindowDays },
   created_at: toIso(a.createdAt),
   updated_at: toIso(a.updatedAt),
 });
@@ -51,6 +53,7 @@ export async function accountsRoutes(base: FastifyInstance, { core }: { core: Co
     const account = await core.accounts.updateSettings(request.actor, {
       ...(body.restore_window_days !== undefined ? { restoreWindowDays: body.restore_window_days } : {}),
       ...(body.retention_days !== undefined ? { retentionDays: body.retention_days } : {}),
+      ...(body.suppression_window_days !== undefined ? { suppressionWindowDays: body.suppression_window_days } : {}),
     });
     return presentAccount(account);
   });
@@ -73,6 +76,7 @@ export async function accountsRoutes(base: FastifyInstance, { core }: { core: Co
     const account = await core.accounts.createSubAccount(request.actor, request.body.name, {
       ...(s.restore_window_days !== undefined ? { restoreWindowDays: s.restore_window_days } : {}),
       ...(s.retention_days !== undefined ? { retentionDays: s.retention_days } : {}),
+      ...(s.suppression_window_days !== undefined ? { suppressionWindowDays: s.suppression_window_days } : {}),
     });
     return reply.status(201).send(presentAccount(account));
   });

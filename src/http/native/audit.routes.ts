@@ -5,7 +5,8 @@ import type { AuditRecord } from '../../core/audit/audit.js';
 import { toIso } from '../../core/clock.js';
 import type { Core } from '../../core/core.js';
 import { errorResponses } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, NextCursor, Nullable } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, NextCursor, Nullable } from './wire.js';
 
 const tags = ['audit'];
 

@@ -7,7 +7,8 @@ import { MAX_LOOKUP_EMAILS } from '../../core/contacts/contacts.service.js';
 import type { Core } from '../../core/core.js';
 import { ContactSchema, contactInputOf, CreateContactBody, PatchContactBody, presentContact, UpsertContactBody } from './contacts.wire.js';
 import { errorResponses, IdParam, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, NextCursor } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, NextCursor } from './wire.js';
 
 const tags = ['contacts'];
 const withConflict = { ...errorResponses, 409: ProblemRef };
@@ -16,7 +17,7 @@ const ContactPage = Type.Object({ data: Type.Array(ContactSchema), next_cursor: 
 const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Unsafe<ContactStatus | 'all'>({ type: 'string', enum: [...CONTACT_STATUSES, 'all'], default: 'active', description: 'Which contacts: active (default), deleted, erased or all' })),
-    list_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Only members of this list' })),
+    list_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Only members of this list' })),
     updated_since: Type.Optional(Type.String({ format: 'date-time', description: 'Only contacts updated at or after this time' })),
     limit: Limit,
     cursor: Cursor,

@@ -87,7 +87,7 @@ const fields = {
   unsubscribe_reason: Type.Optional(Nullable(Text(L.unsubscribeReason))),
 };
 
-const ListIds = Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: MAX_LISTS_PER_WRITE, description: 'Lists the contact joins (memberships are added, never removed)' }));
+const ListIds = Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: MAX_LISTS_PER_WRITE, description: 'Lists the contact joins (memberships are added, never removed)' }));
 
 export const CreateContactBody = Type.Object({ ...fields, list_ids: ListIds }, { additionalProperties: false, description: 'A contact needs an email or an external_key' });
 

@@ -7,8 +7,9 @@ import { EVENT_TYPES } from '../../core/events/event.js';
 import type { ContactEvent } from '../../core/events/event.js';
 import { EVENT_LIMITS } from '../../core/events/events.service.js';
 import type { EventInput } from '../../core/events/events.service.js';
-import { errorResponses, IdParam, IsoTime } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor, parseIsoTime } from './wire.js';
+import { errorResponses, IdParam, IsoTime, ProblemRef } from './schemas.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, Nullable, NextCursor, parseIsoTime } from './wire.js';
 
 const tags = ['events'];
 const L = EVENT_LIMITS;
@@ -17,7 +18,7 @@ const OptionalText = (maxLength: number) => Type.Optional(Nullable(Type.String({
 // Type and time are checked per event (a bad one is reported, the others stored), so the schema only bounds them.
 const EventItem = Type.Object(
   {
-    contact_id: Type.Optional(Type.Integer({ minimum: 1, description: 'The contact, by id (or give email)' })),
+    contact_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The contact, by id (or give email)' })),
     email: Type.Optional(Type.String({ maxLength: 254, description: 'The contact, by email (or give contact_id)' })),
     type: Type.String({ maxLength: 32, description: `One of ${EVENT_TYPES.join(', ')}` }),
     message_id: OptionalText(L.messageId),
@@ -57,11 +58,16 @@ const presentEvent = (e: ContactEvent) => ({
   occurred_at: toIso(e.occurredAt),
 });
 
+/** A batch of 10,000 events of typical size is 2 to 5 MB. */
+export const EVENTS_BODY_LIMIT = 16 * 1024 * 1024;
+
 export async function eventsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/events', {
-    config: { scope: 'write' },
+    // Up to 10,000 events of a few hundred bytes each; an event is an object with one more (categories).
+    config: { scope: 'write', json: { containers: L.batch * 2 + 8 } },
+    bodyLimit: EVENTS_BODY_LIMIT,
     schema: {
       tags,
       summary: `Store up to ${L.batch} events of message activity; invalid events and unknown contacts are reported by index, the others stored`,
@@ -72,6 +78,7 @@ export async function eventsRoutes(base: FastifyInstance, { core }: { core: Core
           errors: Type.Array(Type.Object({ index: Type.Integer(), field: Type.String(), message: Type.String() })),
         }),
         ...errorResponses,
+        413: ProblemRef,
       },
     },
   }, async (request) => {

@@ -13,13 +13,15 @@ import { IMPORT_FIELDS } from '../../core/imports/import-row.js';
 import type { ImportOptions, ImportView } from '../../core/imports/imports.service.js';
 import type { Operation } from '../../core/operations/operation.js';
 import { OPERATION_STATES } from '../../core/operations/operation.js';
+import { parseRef } from '../../core/refs.js';
 import { errorResponses, IsoTime, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, Nullable, NextCursor } from './wire.js';
 
 const tags = ['imports'];
 
 const MatchBy = Type.Unsafe<'email' | 'external_key'>({ type: 'string', enum: ['email', 'external_key'], description: 'The identity rows are matched on (default email); rows without it are reported as errors' });
-const ListIds = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: MAX_LISTS_PER_WRITE, description: 'Lists every imported contact joins' });
+const ListIds = Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: MAX_LISTS_PER_WRITE, description: 'Lists every imported contact joins' });
 
 const ROW_FIELDS = `${IMPORT_FIELDS.join(', ')}, custom_fields (object), attributes (object)`;
 
@@ -103,9 +105,6 @@ function presentImport(operation: Operation, tallies: { created: number; updated
 
 const presentView = (view: ImportView) => presentImport(view.operation, view);
 
-/** A numeric id, or a uuid as given. */
-const refOf = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number(id) : id);
-
 function optionsOf(matchBy: 'email' | 'external_key' | undefined, listIds: number[] | undefined): ImportOptions {
   return { ...(matchBy ? { matchBy: matchBy === 'external_key' ? 'externalKey' : 'email' } : {}), ...(listIds ? { listIds } : {}) };
 }
@@ -115,7 +114,8 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
   const bodyLimit = config.importBodyLimit;
 
   app.post('/imports', {
-    config: { scope: 'write' },
+    // A JSON row is an object with at most three more (custom_fields, attributes, list_ids).
+    config: { scope: 'write', bodyText: { perItem: ['contacts'] }, json: { containers: config.importMaxRows * 4 + 16 } },
     bodyLimit,
     schema: {
       tags,
@@ -152,7 +152,7 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
   app.get('/imports/:id', {
     config: { scope: 'read' },
     schema: { tags, summary: 'An import\'s progress: state, rows processed, created, updated and invalid, rate and ETA', params: RefParam, response: { 200: ImportSchema, ...errorResponses } },
-  }, async (request) => presentView(await core.imports.get(request.actor, refOf(request.params.id))));
+  }, async (request) => presentView(await core.imports.get(request.actor, parseRef(request.params.id))));
 
   app.get('/imports/:id/errors', {
     config: { scope: 'read' },
@@ -165,7 +165,7 @@ export async function importsRoutes(base: FastifyInstance, { core, config }: Sur
     },
   }, async (request) => {
     const [after] = decodeCursor(request.query.cursor, 1) ?? [];
-    const page = await core.imports.errors(request.actor, refOf(request.params.id), { ...(after !== undefined ? { cursor: after } : {}), limit: request.query.limit ?? 100 });
+    const page = await core.imports.errors(request.actor, parseRef(request.params.id), { ...(after !== undefined ? { cursor: after } : {}), limit: request.query.limit ?? 100 });
     return { data: page.items, next_cursor: page.nextCursor === null ? null : encodeCursor([page.nextCursor]) };
   });
 }

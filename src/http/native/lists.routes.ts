@@ -7,7 +7,8 @@ import type { List } from '../../core/lists/list.js';
 import { LIST_LIMITS } from '../../core/lists/lists.service.js';
 import { ContactSchema, presentContact } from './contacts.wire.js';
 import { errorResponses, IdParam, IsoTime, ProblemRef } from './schemas.js';
-import { Cursor, decodeCursor, encodeCursor, Limit, Nullable, NextCursor } from './wire.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { Cursor, Limit, Nullable, NextCursor } from './wire.js';
 
 const tags = ['lists'];
 const withConflict = { ...errorResponses, 409: ProblemRef };
@@ -16,15 +17,17 @@ const ListSchema = Type.Object({
   id: Type.Integer(),
   uuid: Type.String(),
   name: Type.String({ description: 'Unique within the account' }),
+  external_key: Nullable(Type.String({ description: 'Optional, unique within the account: the list key a Marketing Cloud delete by listReference names' })),
   description: Nullable(Type.String()),
   created_at: IsoTime,
   updated_at: IsoTime,
 });
 
 const Name = Type.String({ minLength: 1, maxLength: LIST_LIMITS.name });
+const ExternalKey = Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: LIST_LIMITS.externalKey })));
 const Description = Type.Optional(Nullable(Type.String({ maxLength: LIST_LIMITS.description })));
 const ContactIds = Type.Object(
-  { contact_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: LIST_LIMITS.membersPerRequest }) },
+  { contact_ids: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: LIST_LIMITS.membersPerRequest }) },
   { additionalProperties: false },
 );
 const PageQuery = Type.Object({ limit: Limit, cursor: Cursor }, { additionalProperties: false });
@@ -33,6 +36,7 @@ const presentList = (l: List) => ({
   id: l.id,
   uuid: l.uuid,
   name: l.name,
+  external_key: l.externalKey,
   description: l.description,
   created_at: toIso(l.createdAt),
   updated_at: toIso(l.updatedAt),
@@ -43,9 +47,10 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
 
   app.post('/lists', {
     config: { scope: 'write' },
-    schema: { tags, summary: 'Create a list (409 when the name is taken)', body: Type.Object({ name: Name, description: Description }, { additionalProperties: false }), response: { 201: ListSchema, ...withConflict } },
+    schema: { tags, summary: 'Create a list (409 when the name or external key is taken)', body: Type.Object({ name: Name, external_key: ExternalKey, description: Description }, { additionalProperties: false }), response: { 201: ListSchema, ...withConflict } },
   }, async (request, reply) => {
-    const list = await core.lists.create(request.actor, request.body);
+    const { external_key: externalKey, ...rest } = request.body;
+    const list = await core.lists.create(request.actor, { ...rest, ...(externalKey !== undefined ? { externalKey } : {}) });
     return reply.status(201).send(presentList(list));
   });
 
@@ -67,12 +72,15 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     config: { scope: 'write' },
     schema: {
       tags,
-      summary: 'Rename a list or change its description (409 when the name is taken)',
+      summary: 'Rename a list or change its external key or description (409 when the name or key is taken)',
       params: IdParam,
-      body: Type.Object({ name: Type.Optional(Name), description: Description }, { additionalProperties: false, minProperties: 1 }),
+      body: Type.Object({ name: Type.Optional(Name), external_key: ExternalKey, description: Description }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: ListSchema, ...withConflict },
     },
-  }, async (request) => presentList(await core.lists.update(request.actor, request.params.id, request.body)));
+  }, async (request) => {
+    const { external_key: externalKey, ...rest } = request.body;
+    return presentList(await core.lists.update(request.actor, request.params.id, { ...rest, ...(externalKey !== undefined ? { externalKey } : {}) }));
+  });
 
   app.delete('/lists/:id', {
     config: { scope: 'write' },

@@ -6,6 +6,8 @@ import { isFinal, presentOperation } from './operations.wire.js';
 
 /** How often a stream reads the operation again. */
 export const STREAM_POLL_MS = 250;
+/** How often a stream asks again whether its key may still read (a revoked key ends it). */
+export const STREAM_KEY_RECHECK_MS = 2000;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
 
@@ -13,9 +15,11 @@ const KEEPALIVE_MS = 15_000;
  * Answers Server-Sent Events of an operation's progress: `progress` whenever what GET
  * shows changes, then `done` once it is final, and the stream ends. It reads the operation
  * every STREAM_POLL_MS, so every server process can serve it whichever process does the
- * work; it stops reading when the client goes away.
+ * work; it stops reading when the client goes away. Every STREAM_KEY_RECHECK_MS it asks
+ * `keyActive` again: once the key is revoked, one `error` event (UNAUTHENTICATED) and the
+ * stream ends, so that it never outlives its key.
  */
-export function streamProgress(request: FastifyRequest, reply: FastifyReply, first: Operation, load: () => Promise<Operation>): FastifyReply {
+export function streamProgress(request: FastifyRequest, reply: FastifyReply, first: Operation, load: () => Promise<Operation>, keyActive: () => Promise<boolean>): FastifyReply {
   const gone = new AbortController();
   request.raw.once('close', () => gone.abort());
   reply.raw.once('close', () => gone.abort());
@@ -25,6 +29,7 @@ export function streamProgress(request: FastifyRequest, reply: FastifyReply, fir
     let operation = first;
     let last = '';
     let lastWrite = Date.now();
+    let lastKeyCheck = Date.now();
     for (;;) {
       const data = JSON.stringify(presentOperation(operation));
       const final = isFinal(operation.state);
@@ -41,6 +46,13 @@ export function streamProgress(request: FastifyRequest, reply: FastifyReply, fir
         await sleep(STREAM_POLL_MS, undefined, { signal: gone.signal });
       } catch {
         return;
+      }
+      if (Date.now() - lastKeyCheck >= STREAM_KEY_RECHECK_MS) {
+        lastKeyCheck = Date.now();
+        if (!(await keyActive())) {
+          yield `event: error\ndata: ${JSON.stringify({ code: 'UNAUTHENTICATED', detail: 'the API key was revoked' })}\n\n`;
+          return;
+        }
       }
       operation = await load();
     }

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Core } from '../../core/core.js';
 import { ANY_OPERATION_SCOPE } from '../../core/operations/operation-scope.js';
-import { firstErrorValidatorCompiler } from '../validation.js';
+import { parseRef } from '../../core/refs.js';
 import { AnalyticsQuery, AnalyticsSchema, analyticsQueryOf, presentAnalytics } from './operations-analytics.wire.js';
 import { presentReceipt, ReceiptSchema } from './operations-receipt.wire.js';
 import { streamProgress } from './operations-stream.js';
@@ -11,6 +11,7 @@ import {
   createInputOf,
   CreateOperationBody,
   OPERATION_BODY_LIMIT,
+  OPERATION_JSON_BUDGET,
   OperationSchema,
   OutcomeSchema,
   PageOf,
@@ -41,17 +42,13 @@ const ListQuery = Type.Object(
 
 const TargetsQuery = Type.Object({ outcome: Type.Optional(OutcomeSchema), limit: Limit, cursor: Cursor }, { additionalProperties: false });
 
-/** An id in the path is a number to core; anything else is tried as a uuid. */
-const refOf = (id: string): number | string => (/^\d{1,15}$/.test(id) ? Number(id) : id);
-
 export async function operationsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/operations', {
     // Any of these lets the request in (before its body is read); the handler checks the one the action needs.
-    config: { scope: ANY_OPERATION_SCOPE },
+    config: { scope: ANY_OPERATION_SCOPE, bodyText: { perItem: ['selector'] }, json: OPERATION_JSON_BUDGET },
     bodyLimit: OPERATION_BODY_LIMIT,
-    validatorCompiler: firstErrorValidatorCompiler(),
     schema: {
       tags,
       summary: 'Start a bulk soft delete, restore, erase or purge of up to 1,000,000 contacts; answers 202 at once with the queued operation',
@@ -108,7 +105,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
       params: RefParam,
       response: { 200: OperationSchema, ...errorResponses },
     },
-  }, async (request) => presentOperation(await core.operations.get(request.actor, refOf(request.params.id))));
+  }, async (request) => presentOperation(await core.operations.get(request.actor, parseRef(request.params.id))));
 
   app.get('/operations/:id/targets', {
     config: { scope: 'read' },
@@ -121,7 +118,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
     },
   }, async (request) => {
     const q = request.query;
-    const page = await core.operations.targets(request.actor, refOf(request.params.id), {
+    const page = await core.operations.targets(request.actor, parseRef(request.params.id), {
       limit: q.limit ?? 100,
       ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
       ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
@@ -139,7 +136,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
       response: { 200: OperationSchema, ...errorResponses, 409: ProblemRef },
     },
   }, async (request) => {
-    return presentOperation(await core.operations.cancel(request.actor, refOf(request.params.id)));
+    return presentOperation(await core.operations.cancel(request.actor, parseRef(request.params.id)));
   });
 
   app.get('/operations/:id/stream', {
@@ -155,10 +152,10 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
       },
     },
   }, async (request, reply) => {
-    const ref = refOf(request.params.id);
+    const ref = parseRef(request.params.id);
     // Read once before answering, so that an unknown id is a 404 and not an empty stream.
     const first = await core.operations.get(request.actor, ref);
-    return streamProgress(request, reply, first, () => core.operations.get(request.actor, ref));
+    return streamProgress(request, reply, first, () => core.operations.get(request.actor, ref), () => core.keys.isActive(request.actor.keyId));
   });
 
   app.get('/operations/:id/receipt', {
@@ -170,7 +167,7 @@ export async function operationsRoutes(base: FastifyInstance, { core }: { core: 
       response: { 200: ReceiptSchema, ...errorResponses, 409: ProblemRef },
     },
   }, async (request) => {
-    const operation = await core.operations.get(request.actor, refOf(request.params.id));
+    const operation = await core.operations.get(request.actor, parseRef(request.params.id));
     return presentReceipt(await core.operationReports.receipt(request.actor, operation));
   });
 }

@@ -15,9 +15,15 @@ export const isFinal = (state: OperationState): boolean => TERMINAL_STATES.inclu
 const MAX_SELECTOR_VALUES = MAX_TARGETS;
 /**
  * Body limit of `POST /v1/operations`: a million addresses of typical length are 30–40 MB
- * of JSON, so this route accepts more than the default body limit.
+ * of JSON (up to some 60 characters each fit), so this route accepts more than the default
+ * body limit. A body is held about three times over while it is read: no more than needed.
  */
-export const OPERATION_BODY_LIMIT = 128 * 1024 * 1024;
+export const OPERATION_BODY_LIMIT = 64 * 1024 * 1024;
+/**
+ * The largest valid body holds four containers (the body, its selector, one list of
+ * values, `restore_to_lists`) and a million and some values: more is refused unparsed.
+ */
+export const OPERATION_JSON_BUDGET = { containers: 16, values: MAX_TARGETS + 1_000 } as const;
 
 const ActionSchema = Type.Unsafe<OperationAction>({ type: 'string', enum: [...OPERATION_ACTIONS], description: 'soft_delete and restore need the "delete" scope; erase and purge need "erase"' });
 export const StateSchema = Type.Unsafe<OperationState>({ type: 'string', enum: [...OPERATION_STATES] });
@@ -45,7 +51,7 @@ export const SelectorBody = Type.Object(
     uuids: SelectorValues('Contact uuids'),
     external_keys: SelectorValues('Contact external keys'),
     emails: SelectorValues('Email addresses (compared case-insensitively)'),
-    list: Type.Optional(Type.Integer({ minimum: 1, description: 'Every member of this list' })),
+    list: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Every member of this list' })),
     all: Type.Optional(Type.Literal(true, { description: 'Every contact of the account' })),
   },
   { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'Exactly one of ids, uuids, external_keys, emails, list or all' },
@@ -63,7 +69,7 @@ export const CreateOperationBody = Type.Object(
         description: 'all: the acting account and every one of its sub-accounts, one child operation per account (erase by emails only)',
       }),
     ),
-    restore_to_lists: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100, description: 'restore only: lists to put the restored contacts on' })),
+    restore_to_lists: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 100, description: 'restore only: lists to put the restored contacts on' })),
     label: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Your reference for this operation (a ticket number, say), shown back on it, in listings and on its receipt' })),
   },
   { additionalProperties: false },
@@ -124,10 +130,10 @@ const fields = {
   uuid: Type.String(),
   account_id: Type.Integer(),
   parent_id: Nullable(Type.Integer({ description: 'The cross-account operation this one is part of' })),
-  kind: Type.String({ description: '"operation" for deletion work, "import.contacts" for imports' }),
-  action: Type.String({ description: `One of ${OPERATION_ACTIONS.join(', ')} (or "import")` }),
+  kind: Type.String({ description: '"operation" for deletion work, "import.contacts" for imports, "memberships" for bulk list changes' }),
+  action: Type.String({ description: `One of ${OPERATION_ACTIONS.join(', ')} (or "import"; for memberships: add_to_lists, remove_from_lists, delete_list)` }),
   label: Nullable(Type.String({ description: "The requester's reference (a ticket number), or for vendor jobs the job type of the API that asked, e.g. sendgrid.delete_contacts" })),
-  selector: Type.Object({ kind: Type.String({ description: 'ids, uuids, external_keys, emails, list or all' }), size: Type.Integer({ description: 'Values in the request (0 for list and all)' }) }),
+  selector: Type.Object({ kind: Type.String({ description: 'ids, uuids, external_keys, emails, list, lists or all' }), size: Type.Integer({ description: 'Values in the request (0 for list and all)' }) }),
   dry_run: Type.Boolean(),
   state: StateSchema,
   counts: CountsSchema,

@@ -27,4 +27,4 @@ export const errorResponses = {
 
 export const IsoTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
-export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });

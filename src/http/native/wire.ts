@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import type { TSchema } from 'typebox';
-import { invalid } from '../../core/errors.js';
 import { MAX_PAGE } from '../../core/input.js';
 
 /** Small pieces of the /v1 wire format shared by the contact, list and event routes. */
@@ -10,26 +9,6 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100, description: `Page size, 1 to ${MAX_PAGE}` }));
 export const Cursor = Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The next_cursor of the previous page' }));
 export const NextCursor = Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' }));
-
-/** Opaque cursor: base64url of the keyset position. Clients must not build one. */
-export function encodeCursor(position: readonly number[]): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
-}
-
-/** The keyset position in a cursor this API gave, of `length` numbers; 400 for anything else. */
-export function decodeCursor(cursor: string | undefined, length: number): number[] | undefined {
-  if (cursor === undefined) return undefined;
-  let position: unknown;
-  try {
-    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    position = undefined;
-  }
-  if (!Array.isArray(position) || position.length !== length || !position.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-    throw invalid('cursor', 'cursor is not one this API gave; pass next_cursor as it came');
-  }
-  return position as number[];
-}
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 

@@ -10,6 +10,7 @@ const toAccount = (row: Selectable<AccountsTable>): Account => ({
   name: row.name,
   restoreWindowDays: row.restore_window_days,
   retentionDays: row.retention_days,
+  suppressionWindowDays: row.suppression_window_days,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -27,6 +28,7 @@ export class KyselyAccountsRepository implements AccountsRepository {
           name: account.name,
           restore_window_days: account.restoreWindowDays ?? null,
           retention_days: account.retentionDays ?? 30,
+          suppression_window_days: account.suppressionWindowDays ?? null,
           created_at: now,
           updated_at: now,
         })
@@ -62,9 +64,10 @@ export class KyselyAccountsRepository implements AccountsRepository {
   }
 
   async updateSettings(id: number, patch: AccountSettingsPatch, now: number): Promise<Account> {
-    const values: { restore_window_days?: number | null; retention_days?: number } = {};
+    const values: { restore_window_days?: number | null; retention_days?: number; suppression_window_days?: number | null } = {};
     if (patch.restoreWindowDays !== undefined) values.restore_window_days = patch.restoreWindowDays;
     if (patch.retentionDays !== undefined) values.retention_days = patch.retentionDays;
+    if (patch.suppressionWindowDays !== undefined) values.suppression_window_days = patch.suppressionWindowDays;
     const row = await this.db
       .updateTable('accounts')
       .set({ ...values, updated_at: now })

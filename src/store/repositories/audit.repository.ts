@@ -1,7 +1,11 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditEntryInput, AuditRecord, AuditRepository, AuditValue } from '../../core/audit/audit.js';
 import type { Capabilities } from '../database.js';
 import type { AuditLogTable, Database } from '../schema.js';
+
+/** The high 32 bits of the audit chains' advisory lock keys ('LE'); the low 32 are the account id. */
+const AUDIT_LOCK_SPACE = 0x4c45;
 
 const toRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
   accountId: row.account_id,
@@ -25,10 +29,11 @@ export class KyselyAuditRepository implements AuditRepository {
 
   async append(input: AuditEntryInput, at: number, link: Parameters<AuditRepository['append']>[2]): Promise<AuditRecord> {
     // Appends to one account's chain are serialized: on SQLite by the single writer, on
-    // PostgreSQL by locking the account's row until the surrounding transaction ends.
-    if (!this.capabilities.singleWriter) {
-      await this.db.selectFrom('accounts').select('id').where('id', '=', input.accountId).forUpdate().execute();
-    }
+    // PostgreSQL by the account's advisory lock until the surrounding transaction ends
+    // (taken again here when the transaction already holds it: it is reentrant). Not the
+    // account's row: every insert of a row referencing the account holds a key-share lock on
+    // it, so two transactions each waited for the other's (issue 19).
+    await this.lockChains([input.accountId]);
     const last = await this.db
       .selectFrom('audit_log')
       .select(['seq', 'hash'])
@@ -52,6 +57,13 @@ export class KyselyAuditRepository implements AuditRepository {
     };
     await this.db.insertInto('audit_log').values(row).execute();
     return toRecord(row);
+  }
+
+  async lockChains(accountIds: readonly number[]): Promise<void> {
+    if (this.capabilities.singleWriter) return;
+    for (const id of [...new Set(accountIds)].sort((a, b) => a - b)) {
+      await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_SPACE} * 4294967296 + ${id}::bigint)`.execute(this.db);
+    }
   }
 
   async list(accountId: number, options: { afterSeq?: number; limit: number }): Promise<AuditRecord[]> {

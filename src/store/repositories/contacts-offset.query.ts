@@ -32,7 +32,28 @@ export function filteredContacts(db: Kysely<Database>, accountId: number, filter
       ),
     );
   }
+  const { listIds } = filter;
+  if (listIds !== undefined && listIds.length > 0) {
+    select = select.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('list_memberships as m')
+          .select('m.contact_id')
+          .whereRef('m.contact_id', '=', 'contacts.id')
+          .where('m.list_id', 'in', [...listIds])
+          .where('m.account_id', '=', accountId),
+      ),
+    );
+  }
   select = select.where('contacts.status', 'in', [...filter.statuses]);
+  if (filter.emailNorm !== undefined) select = select.where('contacts.email_norm', '=', filter.emailNorm);
+  if (filter.updatedAfter !== undefined) select = select.where('contacts.updated_at', '>=', filter.updatedAfter);
+  if (filter.updatedBefore !== undefined) select = select.where('contacts.updated_at', '<', filter.updatedBefore);
+  if (filter.afterId !== undefined) select = select.where('contacts.id', '>', filter.afterId);
+  if (filter.unsubscribed !== undefined) select = select.where('contacts.unsubscribed_at', filter.unsubscribed ? 'is not' : 'is', null);
+  if (filter.optInStatus !== undefined) select = select.where('contacts.opt_in_status', '=', filter.optInStatus);
+  if (filter.createdAfter !== undefined) select = select.where('contacts.created_at', '>=', filter.createdAfter);
+  if (filter.createdBefore !== undefined) select = select.where('contacts.created_at', '<', filter.createdBefore);
   if (filter.excludedFromCampaigns !== undefined) select = select.where('contacts.excluded_from_campaigns', '=', filter.excludedFromCampaigns ? 1 : 0);
   return select;
 }

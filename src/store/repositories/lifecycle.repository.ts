@@ -32,6 +32,12 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
         eb.selectFrom('list_memberships').select('contact_id').where('list_memberships.account_id', '=', accountId).where('list_memberships.list_id', '=', listId),
       );
     }
+    const { listIds } = filter;
+    if (listIds !== undefined) {
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom('list_memberships').select('contact_id').where('list_memberships.account_id', '=', accountId).where('list_memberships.list_id', 'in', [...listIds]),
+      );
+    }
     if (purgeDueAt !== undefined) query = query.where('purge_at', '<=', purgeDueAt);
     return query;
   }
@@ -54,6 +60,11 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   async findInRange(accountId: number, filter: ContactFilter, start: number, end: number, options?: LockOptions): Promise<LifecycleContact[]> {
     const query = this.filtered(accountId, filter).select(COLUMNS).where('id', '>=', start).where('id', '<=', end).orderBy('id');
     return (await withLock(query, this.capabilities, options).execute()).map(toContact);
+  }
+
+  async countMatching(accountId: number, filter: ContactFilter): Promise<number> {
+    const counted = await this.filtered(accountId, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(counted.n);
   }
 
   async planRanges(accountId: number, filter: ContactFilter, size: number): Promise<{ ranges: Array<{ rangeStart: number; rangeEnd: number }>; total: number }> {

@@ -13,6 +13,7 @@ const toList = (row: Selectable<ListsTable>): List => ({
   accountId: row.account_id,
   uuid: row.uuid,
   name: row.name,
+  externalKey: row.external_key,
   description: row.description,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -32,7 +33,7 @@ export class KyselyListsRepository implements ListsRepository {
     const row = await withDriverErrors(() =>
       this.db
         .insertInto('lists')
-        .values({ account_id: accountId, uuid: list.uuid, name: list.name, description: list.description, created_at: now, updated_at: now })
+        .values({ account_id: accountId, uuid: list.uuid, name: list.name, external_key: list.externalKey ?? null, description: list.description, created_at: now, updated_at: now })
         .returningAll()
         .executeTakeFirstOrThrow(),
     );
@@ -47,6 +48,11 @@ export class KyselyListsRepository implements ListsRepository {
 
   async findByName(accountId: number, name: string): Promise<List | undefined> {
     const row = await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    return row && toList(row);
+  }
+
+  async findByExternalKey(accountId: number, externalKey: string): Promise<List | undefined> {
+    const row = await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).where('external_key', '=', externalKey).executeTakeFirst();
     return row && toList(row);
   }
 
@@ -73,6 +79,7 @@ export class KyselyListsRepository implements ListsRepository {
         .set({
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.externalKey !== undefined ? { external_key: patch.externalKey } : {}),
           updated_at: now,
         })
         .where('account_id', '=', accountId)

@@ -350,6 +350,15 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return Number(row.n);
   }
 
+  async requeue(id: number, now: number): Promise<void> {
+    await this.db.deleteFrom('operation_chunks').where('operation_id', '=', id).execute();
+    await this.db
+      .updateTable('operations')
+      .set({ state: 'queued', chunks_total: 0, chunks_done: 0, attempts: 0, error_code: null, error_message: null, finished_at: null, lease_owner: null, lease_expires_at: null, cancel_requested_at: null, run_after: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async retryLater(id: number, runAfter: number, error: { code: string; message: string }): Promise<number> {
     const row = await this.db
       .updateTable('operations')
@@ -409,6 +418,17 @@ export class KyselyOperationsRepository implements OperationsRepository {
       .where('scrubbed_at', 'is', null)
       .executeTakeFirst();
     return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+
+  async countUnfinished(accountId: number): Promise<number> {
+    // Index operations_account_state_idx (migration 0007).
+    const row = await this.db
+      .selectFrom('operations')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('account_id', '=', accountId)
+      .where('state', 'in', ['queued', 'processing'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async hasActiveSchedulerPurge(accountId: number): Promise<boolean> {

@@ -6,6 +6,7 @@ import type { Contact, ContactInput, ContactStatus } from '../../../core/contact
 import type { Core } from '../../../core/core.js';
 import { isAppError, notFound } from '../../../core/errors.js';
 import type { AppError } from '../../../core/errors.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { MailjetError, mailjetErrors } from './errors.js';
 import { booleanParam, CollectionQuery, contactRef, CONTACT_SORTS, ContactSchema, countEnvelope, Envelope, envelope, presentContact, readCollection } from './wire.js';
 
@@ -102,7 +103,7 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
     const q = readCollection(request.query, CONTACT_SORTS, ['contactslist', 'isexcludedfromcampaigns']);
     const listParam = q.filters.get('contactslist');
     const excluded = q.filters.get('isexcludedfromcampaigns');
-    if (listParam !== undefined && !/^\d{1,15}$/.test(listParam)) throw new MailjetError(400, 'Invalid value for "ContactsList": a list ID is expected');
+    if (listParam !== undefined && parseNumericId(listParam) === undefined) throw new MailjetError(400, 'Invalid value for "ContactsList": a list ID is expected');
     const filter = {
       statuses: VISIBLE,
       ...(listParam !== undefined ? { listId: Number(listParam) } : {}),

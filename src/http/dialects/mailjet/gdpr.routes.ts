@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Core } from '../../../core/core.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { mailjetErrors } from './errors.js';
 
 const tags = ['Mailjet'];
@@ -17,7 +18,7 @@ export async function gdprRoutes(base: FastifyInstance, { core }: { core: Core }
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   const erase = async (request: { actor: Parameters<Core['lifecycle']['eraseContact']>[0]; params: { id: string } }) => {
-    const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : 0;
+    const id = parseNumericId(request.params.id) ?? 0;
     // Any contact the account still holds, soft-deleted ones included (Mailjet clients do
     // not see those, but their personal data is still there): unknown ids are 404.
     await core.lifecycle.eraseContact(request.actor, id);

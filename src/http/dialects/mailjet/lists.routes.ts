@@ -8,6 +8,7 @@ import type { List } from '../../../core/lists/list.js';
 import { LIST_LIMITS } from '../../../core/lists/lists.service.js';
 import { MAX_MEMBERSHIP_CHANGES } from '../../../core/lists/memberships.service.js';
 import type { MembershipAction } from '../../../core/lists/memberships.service.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { findContact, isAlreadyExists } from './contacts.routes.js';
 import { MailjetError, mailjetErrors } from './errors.js';
 import { CollectionQuery, ContactListSchema, countEnvelope, Envelope, envelope, LIST_SORTS, ListSchema, presentList, presentMembership, readCollection } from './wire.js';
@@ -61,7 +62,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
     config: { scope: 'read' },
     schema: { tags, security, summary: 'Mailjet: a contact list by ID', params: Type.Object({ id: Type.String({ maxLength: 20 }) }), response: { 200: Envelope(ListSchema), ...mailjetErrors } },
   }, async (request) => {
-    const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : 0;
+    const id = parseNumericId(request.params.id) ?? 0;
     return envelope(await presentLists(core, request.actor, [await core.lists.get(request.actor, id)]));
   });
 

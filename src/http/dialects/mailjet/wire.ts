@@ -3,6 +3,7 @@ import type { TSchema } from 'typebox';
 import type { Contact, ContactSortKey } from '../../../core/contacts/contact.js';
 import type { ActivitySummary } from '../../../core/events/event.js';
 import type { List, ListMembership, ListSortKey } from '../../../core/lists/list.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { MailjetError } from './errors.js';
 
 /** Mailjet's wire format: PascalCase fields, integer ids, second-precision UTC times, `""` for unset times. */
@@ -112,8 +113,9 @@ const bad = (message: string) => new MailjetError(400, message);
 
 function integerParam(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) > max) throw bad(`Invalid value for "${name}": a whole number from 0 to ${max} is expected`);
-  return Number(raw);
+  const value = parseNumericId(raw);
+  if (value === undefined || value > max) throw bad(`Invalid value for "${name}": a whole number from 0 to ${max} is expected`);
+  return value;
 }
 
 export function booleanParam(name: string, raw: string): boolean {
@@ -174,6 +176,6 @@ export const LIST_SORTS: Record<string, ListSortKey> = { id: 'id', name: 'name',
 
 /** A path segment that names a contact: its integer ID, or else its email. */
 export function contactRef(raw: string): { id: number } | { email: string } {
-  if (/^\d{1,15}$/.test(raw)) return { id: Number(raw) };
-  return { email: raw };
+  const id = parseNumericId(raw);
+  return id === undefined ? { email: raw } : { id };
 }

@@ -7,8 +7,9 @@ import { isValidEmail } from '../../../core/email.js';
 import { AppError, invalid, notFound } from '../../../core/errors.js';
 import { ContactDetails } from './contacts.wire.js';
 import { IMPORT_KIND } from '../../../core/imports/import.js';
+import { isUuid } from '../../../core/refs.js';
 import { ContactJob, presentContactJob } from './jobs.wire.js';
-import { baseUrlOf, commaList, isLive, isUuid, presentContacts } from './present.js';
+import { baseUrlOf, commaList, isLive, presentContacts } from './present.js';
 import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
 
 /** SendGrid's caps: contacts per batch read, addresses per email search. */

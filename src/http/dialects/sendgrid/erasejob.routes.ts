@@ -4,8 +4,8 @@ import { Type } from 'typebox';
 import type { Core } from '../../../core/core.js';
 import { isValidEmail } from '../../../core/email.js';
 import { AppError, notFound } from '../../../core/errors.js';
+import { isUuid } from '../../../core/refs.js';
 import { EraseJob, presentEraseJob } from './jobs.wire.js';
-import { isUuid } from './present.js';
 import { ErrorRef, errorResponses, JobId, tags } from './schemas.js';
 
 /** SendGrid's erase job takes 1 to 5,000 addresses and at most 256 KB, whichever comes first. */

@@ -6,7 +6,7 @@ import type { Core } from '../../../core/core.js';
 import { newUuid } from '../../../core/crypto.js';
 import { invalid } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
-import { decodeCursor, encodeCursor } from '../../native/wire.js';
+import { decodeCursor, encodeCursor } from '../../../core/cursor.js';
 import { ContactDetails } from './contacts.wire.js';
 import { baseUrlOf, commaList, isLive, presentContacts } from './present.js';
 import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
@@ -30,11 +30,7 @@ async function presentList(core: Core, actor: Actor, request: FastifyRequest, li
 
 /** The position in a page token this API gave (a /v1 cursor); 400 naming page_token otherwise. */
 function pageTokenOf(token: string | undefined): number[] {
-  try {
-    return decodeCursor(token, 1) ?? [];
-  } catch {
-    throw invalid('page_token', 'page_token is not one this API gave; follow _metadata.next');
-  }
+  return decodeCursor(token, 1, { field: 'page_token', message: 'page_token is not one this API gave; follow _metadata.next' }) ?? [];
 }
 
 export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {

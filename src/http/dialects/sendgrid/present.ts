@@ -2,10 +2,11 @@ import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../../core/actor.js';
 import type { Contact } from '../../../core/contacts/contact.js';
 import type { Core } from '../../../core/core.js';
+import { publicBaseUrl } from '../../public-url.js';
 import { presentContact } from './contacts.wire.js';
 
-/** The base URL clients reached us at, for SendGrid's `_metadata.self` links. */
-export const baseUrlOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
+/** The base URL of SendGrid's `_metadata.self` links: `LETHE_PUBLIC_URL`, else the request's host. */
+export const baseUrlOf = (request: FastifyRequest): string => publicBaseUrl(request);
 
 /** Contacts as SendGrid shows them, their list ids turned into list uuids. */
 export async function presentContacts(core: Core, actor: Actor, request: FastifyRequest, contacts: readonly Contact[]) {
@@ -25,6 +26,3 @@ export function commaList(value: string | readonly string[] | undefined): string
   const parts = typeof value === 'string' ? [value] : value;
   return parts.flatMap((part) => part.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);

@@ -18,7 +18,8 @@ export async function upsertRoutes(base: FastifyInstance, { core }: { core: Core
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.put('/contacts', {
-    config: { scope: 'write' },
+    // A contact is an object with at most two more (alternate_emails, custom_fields).
+    config: { scope: 'write', bodyText: { perItem: ['contacts'] }, json: { containers: UPSERT_MAX_CONTACTS * 3 + 16 } },
     bodyLimit: UPSERT_MAX_BYTES,
     schema: {
       tags,
