@@ -18,6 +18,9 @@ export type ImportRow = Record<string, unknown>;
 /** Every column a CSV header may name, besides `custom.<name>` and `attributes.<name>`. */
 export const IMPORT_FIELDS: readonly string[] = [...Object.keys(TEXT_FIELDS), ...Object.keys(TIME_FIELDS), 'excluded_from_campaigns'];
 
+/** Attribute names, as the contact rules have them (lower-case). */
+const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
 export const CUSTOM_PREFIX = 'custom.';
 export const ATTRIBUTE_PREFIX = 'attributes.';
 
@@ -28,10 +31,38 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
 /** A column of a CSV header: a field, a custom field or an attribute. */
 export type Column = { kind: 'field'; name: string } | { kind: 'custom'; name: string } | { kind: 'attribute'; name: string };
 
+/** `First Name`, `first-name`, ` FIRST_NAME ` → `first_name`. */
+const fieldNameOf = (text: string): string => text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+/** Edit distance, for "did you mean" (names are short). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The known field a near miss (`emial`, `firstname`) was probably meant to be. */
+export function suggestField(name: string): string | undefined {
+  const plain = name.replace(/_/g, '');
+  let best: { field: string; d: number } | undefined;
+  for (const field of IMPORT_FIELDS) {
+    const d = Math.min(distance(name, field), distance(plain, field.replace(/_/g, '')));
+    if (d <= Math.max(2, Math.floor(field.length / 4)) && (!best || d < best.d)) best = { field, d };
+  }
+  return best?.field;
+}
+
 /**
- * Reads a CSV header. Names are matched case-insensitively after trimming (`Email`,
- * ` first_name `); custom field and attribute names keep their case. Returns the
- * columns, or the problems (unknown or repeated columns) that make the file unusable.
+ * Reads a CSV header. Field names are matched case-insensitively, with spaces and hyphens
+ * read as underscores (`Email`, `First Name` → `first_name`); custom field names keep their
+ * case; attribute names are lower-cased the same way (`attributes.Country` → `country`), as
+ * every attribute name is. Returns the columns, or the problems (unknown, repeated or
+ * badly named columns, with a "did you mean" for near misses) that make the file unusable
+ * before anything is stored.
  */
 export function columnsOf(header: readonly string[]): { columns: Column[]; problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
@@ -39,13 +70,24 @@ export function columnsOf(header: readonly string[]): { columns: Column[]; probl
   const columns = header.map((raw, index): Column => {
     const text = raw.trim();
     const lower = text.toLowerCase();
+    const field = fieldNameOf(text);
     let column: Column;
     if (lower.startsWith(CUSTOM_PREFIX) && text.length > CUSTOM_PREFIX.length) column = { kind: 'custom', name: text.slice(CUSTOM_PREFIX.length) };
-    else if (lower.startsWith(ATTRIBUTE_PREFIX) && text.length > ATTRIBUTE_PREFIX.length) column = { kind: 'attribute', name: text.slice(ATTRIBUTE_PREFIX.length) };
-    else if (IMPORT_FIELDS.includes(lower)) column = { kind: 'field', name: lower };
+    else if (lower.startsWith(ATTRIBUTE_PREFIX) && text.length > ATTRIBUTE_PREFIX.length) {
+      const name = fieldNameOf(text.slice(ATTRIBUTE_PREFIX.length));
+      if (!ATTRIBUTE_NAME.test(name)) {
+        problems.push({ field: 'csv', message: `column ${index + 1} of the header: attribute names are letters, digits and underscores (at most 64), starting with a letter` });
+      }
+      column = { kind: 'attribute', name };
+    } else if (IMPORT_FIELDS.includes(field)) column = { kind: 'field', name: field };
     else {
-      // The header names no person, but it may be a data row by mistake: name the position only.
-      problems.push({ field: 'csv', message: `column ${index + 1} of the header is not a known field: use ${IMPORT_FIELDS.join(', ')}, custom.<name> or attributes.<name>` });
+      // The header names no person, but it may be a data row by mistake: name the position
+      // (and a known field it resembles), never the text.
+      const hint = suggestField(field);
+      problems.push({
+        field: 'csv',
+        message: `column ${index + 1} of the header is not a known field${hint ? ` (did you mean ${hint}?)` : ''}: use ${IMPORT_FIELDS.join(', ')}, custom.<name> or attributes.<name>`,
+      });
       column = { kind: 'field', name: '' };
     }
     if (column.kind !== 'field' && RESERVED_FIELD_NAMES.includes(column.name)) {
@@ -80,6 +122,9 @@ export function rowOfRecord(columns: readonly Column[], record: readonly string[
   return row;
 }
 
+/** A CSV line whose cells do not match the header: one invalid row (its cells are not kept). */
+export const MALFORMED_CSV_LINE = 'lethe:malformed-csv-line';
+
 const BOOLEANS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, '1': true, '0': false };
 
 /**
@@ -88,6 +133,7 @@ const BOOLEANS: Record<string, boolean> = { true: true, false: false, yes: true,
  * name the field, never the value.
  */
 export function inputOfRow(row: unknown): { input: ContactInput } | { problem: ErrorDetail } {
+  if (row === MALFORMED_CSV_LINE) return { problem: { field: 'csv', message: 'the line has more or fewer cells than the header names columns' } };
   if (!isPlainObject(row)) return { problem: { field: 'row', message: 'a row must be an object' } };
   const input: ContactInput = {};
   for (const name of Object.keys(row)) {

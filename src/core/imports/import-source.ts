@@ -51,7 +51,8 @@ export async function* readRows(source: ImportSource, options: ReadOptions): Asy
     return;
   }
   const input = typeof source.csv === 'string' ? Readable.from(slices(source.csv)) : source.csv;
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 1 << 20 });
+  // A line with more or fewer cells than the header is one invalid row, not a refused file.
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: 1 << 20 });
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
   let columns: ReturnType<typeof columnsOf>['columns'] | undefined;
@@ -70,7 +71,8 @@ export async function* readRows(source: ImportSource, options: ReadOptions): Asy
       }
       rows += 1;
       if (rows > options.maxRows) throw tooMany('csv', options.maxRows);
-      yield record;
+      // Its cells are not kept: which column each belongs to is unknown.
+      yield record.length === columns.length ? record : null;
     }
   } catch (error) {
     input.unpipe(parser);

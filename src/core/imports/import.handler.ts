@@ -5,7 +5,7 @@ import type { CountsDelta } from '../operations/operation.js';
 import type { OperationKindHandler } from '../operations/operation-kind.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
 import type { ImportParams, ImportRowError } from './import.js';
-import { inputOfRow, rowOfRecord } from './import-row.js';
+import { inputOfRow, rowOfRecord, MALFORMED_CSV_LINE } from './import-row.js';
 import type { Column } from './import-row.js';
 
 const IMPORT_SCRUB_TABLES: readonly ScrubbableTable[] = ['operation_targets'];
@@ -80,7 +80,7 @@ export function importHandler(): OperationKindHandler {
 
 /** The rows of a stored batch: row objects as given, or a CSV batch's records made rows. */
 function rowsOfBatch(json: string): unknown[] {
-  const parsed = JSON.parse(json) as unknown[] | { columns: Column[]; records: string[][] };
+  const parsed = JSON.parse(json) as unknown[] | { columns: Column[]; records: Array<string[] | null> };
   if (Array.isArray(parsed)) return parsed;
-  return parsed.records.map((record) => rowOfRecord(parsed.columns, record));
+  return parsed.records.map((record) => (record === null ? MALFORMED_CSV_LINE : rowOfRecord(parsed.columns, record)));
 }
