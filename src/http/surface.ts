@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault, RouteOptions } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from 'typebox';
 import type { Config } from '../config.js';
 import type { Actor, Surface } from '../core/actor.js';
@@ -54,8 +56,11 @@ export interface SurfaceContext {
   config: Readonly<Config>;
 }
 
+/** The app a surface's routes are declared on: schemas are TypeBox, so handlers see typed requests. */
+export type SurfaceApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
 /** A Fastify plugin registering routes (paths relative to the mount's prefix). */
-export type SurfaceRoutes = (app: FastifyInstance, context: SurfaceContext) => Promise<void>;
+export type SurfaceRoutes = (app: SurfaceApp, context: SurfaceContext) => Promise<void>;
 
 /** One path prefix a surface owns, and the routes served under it. */
 export interface Mount {
@@ -97,6 +102,14 @@ export interface SurfaceDeclaration {
   rateLimits?: SurfaceRateLimits;
   /** Shared JSON schemas its routes `$ref` (its error body), added once per mount. */
   schemas?: readonly TSchema[];
+  /** What every route of the surface shows in the OpenAPI document, unless the route says otherwise. */
+  docs?: {
+    tags?: readonly string[];
+    /** Its credential, as named in the document's security schemes (`[{ basic: [] }]`). */
+    security?: ReadonlyArray<Record<string, readonly string[]>>;
+    /** The error responses every route can give (`{ 400: ErrorRef, … }`), added to each route's own. */
+    errorResponses?: Readonly<Record<number, unknown>>;
+  };
   /**
    * Renders any error in the vendor's shape and status. Errors arrive as thrown: use
    * `toAppError` (http/to-app-error.ts) and `STATUS_OF` (http/error-codes.ts) to map
@@ -206,6 +219,8 @@ function mountPlugin(surface: SurfaceDeclaration, mount: Mount) {
     app.addHook('onRoute', (route) => {
       checkRoute(surface, route, policies);
       served.push(patternOf(route.url));
+      const { errorResponses, ...docs } = surface.docs ?? {};
+      if (route.schema) route.schema = { ...docs, ...route.schema, ...(errorResponses ? { response: { ...errorResponses, ...(route.schema.response as object) } } : {}) };
     });
 
     app.addHook('onRequest', surfaceGuard(core, surface, policyOf));
@@ -227,7 +242,7 @@ function mountPlugin(surface: SurfaceDeclaration, mount: Mount) {
       throw new AppError('NOT_FOUND', unknown.message ?? 'no such route');
     });
 
-    for (const routes of mount.routes) await app.register(routes, { core, config });
+    for (const routes of mount.routes) await app.register(async (scope) => routes(scope.withTypeProvider<TypeBoxTypeProvider>(), { core, config }));
   };
 }
 

@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import type { Account } from '../../core/accounts/account.js';
 import { toIso } from '../../core/clock.js';
-import type { Core } from '../../core/core.js';
 import { errorResponses, IsoTime } from './schemas.js';
 
 const AccountSchema = Type.Object({
@@ -37,9 +35,7 @@ export const presentAccount = (a: Account) => ({
   updated_at: toIso(a.updatedAt),
 });
 
-export async function accountsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function accountsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.get('/account', {
     config: { scope: 'read' },
     schema: { tags: ['accounts'], summary: 'The account this request acts for (the key\'s own, or its on-behalf-of sub-account)', response: { 200: AccountSchema, ...errorResponses } },

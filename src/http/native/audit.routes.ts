@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import type { AuditRecord } from '../../core/audit/audit.js';
 import { toIso } from '../../core/clock.js';
-import type { Core } from '../../core/core.js';
 import { errorResponses } from './schemas.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { Cursor, Limit, NextCursor, Nullable } from './wire.js';
@@ -44,9 +42,7 @@ const present = (r: AuditRecord) => ({
 });
 
 /** The acting account's audit chain: read it page by page, and check it. */
-export async function auditRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function auditRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.get('/audit', {
     config: { scope: 'admin' },
     schema: {

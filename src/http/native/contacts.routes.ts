@@ -1,10 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import { CONTACT_STATUSES } from '../../core/contacts/contact.js';
 import type { ContactStatus } from '../../core/contacts/contact.js';
 import { MAX_LOOKUP_EMAILS } from '../../core/contacts/contacts.service.js';
-import type { Core } from '../../core/core.js';
 import { ContactSchema, contactInputOf, CreateContactBody, PatchContactBody, presentContact, UpsertContactBody } from './contacts.wire.js';
 import { errorResponses, IdParam, ProblemRef } from './schemas.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
@@ -25,9 +23,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export async function contactsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/contacts', {
     config: { scope: 'write' },
     schema: { tags, summary: 'Create a contact (409 when its email or external_key is taken)', body: CreateContactBody, response: { 201: ContactSchema, ...withConflict } },

@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import { toIso } from '../../core/clock.js';
-import type { Core } from '../../core/core.js';
 import { EVENT_TYPES } from '../../core/events/event.js';
 import type { ContactEvent } from '../../core/events/event.js';
 import { EVENT_LIMITS } from '../../core/events/events.service.js';
@@ -61,9 +59,7 @@ const presentEvent = (e: ContactEvent) => ({
 /** A batch of 10,000 events of typical size is 2 to 5 MB. */
 export const EVENTS_BODY_LIMIT = 16 * 1024 * 1024;
 
-export async function eventsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function eventsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/events', {
     // Up to 10,000 events of a few hundred bytes each; an event is an object with one more (categories).
     config: { scope: 'write', json: { containers: L.batch * 2 + 8 } },

@@ -1,12 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { operationOutcome } from '../../core/operations/outcome.js';
 import { OutcomeWireSchema } from './operations.wire.js';
 import type { Static } from 'typebox';
 import { toIso } from '../../core/clock.js';
 import { MAX_LISTS_PER_WRITE } from '../../core/contacts/contact-rules.js';
-import type { SurfaceContext } from '../surface.js';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { AppError, invalid } from '../../core/errors.js';
 import type { ImportParams } from '../../core/imports/import.js';
 import { IMPORT_FIELDS } from '../../core/imports/import-row.js';
@@ -109,8 +107,7 @@ function optionsOf(matchBy: 'email' | 'external_key' | undefined, listIds: numbe
   return { ...(matchBy ? { matchBy: matchBy === 'external_key' ? 'externalKey' : 'email' } : {}), ...(listIds ? { listIds } : {}) };
 }
 
-export async function importsRoutes(base: FastifyInstance, { core, config }: SurfaceContext): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export async function importsRoutes(app: SurfaceApp, { core, config }: SurfaceContext): Promise<void> {
   const bodyLimit = config.importBodyLimit;
 
   app.post('/imports', {

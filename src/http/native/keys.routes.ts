@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import { toIso } from '../../core/clock.js';
-import type { Core } from '../../core/core.js';
 import type { ApiKey } from '../../core/keys/api-key.js';
 import { SCOPES } from '../../core/keys/scopes.js';
 import type { Scope } from '../../core/keys/scopes.js';
@@ -30,9 +28,7 @@ const presentKey = (k: ApiKey) => ({
   revoked_at: toIso(k.revokedAt),
 });
 
-export async function keysRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function keysRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.get('/keys', {
     config: { scope: 'admin' },
     schema: { tags: ['keys'], summary: 'API keys of the acting account (secrets are never shown again)', response: { 200: Type.Object({ data: Type.Array(KeySchema) }), ...errorResponses } },

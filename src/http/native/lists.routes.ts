@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import { toIso } from '../../core/clock.js';
-import type { Core } from '../../core/core.js';
 import type { List } from '../../core/lists/list.js';
 import { LIST_LIMITS } from '../../core/lists/lists.service.js';
 import { ContactSchema, presentContact } from './contacts.wire.js';
@@ -42,9 +40,7 @@ const presentList = (l: List) => ({
   updated_at: toIso(l.updatedAt),
 });
 
-export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function listsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/lists', {
     config: { scope: 'write' },
     schema: { tags, summary: 'Create a list (409 when the name or external key is taken)', body: Type.Object({ name: Name, external_key: ExternalKey, description: Description }, { additionalProperties: false }), response: { 201: ListSchema, ...withConflict } },

@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
-import type { Core } from '../../core/core.js';
 import { ANY_OPERATION_SCOPE } from '../../core/operations/operation-scope.js';
 import { parseRef } from '../../core/refs.js';
 import { AnalyticsQuery, AnalyticsSchema, analyticsQueryOf, presentAnalytics } from './operations-analytics.wire.js';
@@ -42,9 +40,7 @@ const ListQuery = Type.Object(
 
 const TargetsQuery = Type.Object({ outcome: Type.Optional(OutcomeSchema), limit: Limit, cursor: Cursor }, { additionalProperties: false });
 
-export async function operationsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function operationsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/operations', {
     // Any of these lets the request in (before its body is read); the handler checks the one the action needs.
     config: { scope: ANY_OPERATION_SCOPE, bodyText: { perItem: ['selector'] }, json: OPERATION_JSON_BUDGET },

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
 import type { Actor } from '../../../core/actor.js';
 import type { Contact, ContactInput, ContactStatus } from '../../../core/contacts/contact.js';
@@ -7,11 +6,8 @@ import type { Core } from '../../../core/core.js';
 import { isAppError, notFound } from '../../../core/errors.js';
 import type { AppError } from '../../../core/errors.js';
 import { parseNumericId } from '../../../core/refs.js';
-import { MailjetError, mailjetErrors } from './errors.js';
+import { MailjetError } from './errors.js';
 import { booleanParam, CollectionQuery, contactRef, CONTACT_SORTS, ContactSchema, countEnvelope, Envelope, envelope, presentContact, readCollection } from './wire.js';
-
-const tags = ['Mailjet'];
-const security = [{ basic: [] }];
 
 /**
  * What a Mailjet client sees: active contacts, and the anonymized records of GDPR-deleted
@@ -63,18 +59,15 @@ export async function presentContacts(core: Core, actor: Actor, contacts: readon
   return contacts.map((c) => presentContact(c, activity.get(c.id)));
 }
 
-export async function contactsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const One = { 200: Envelope(ContactSchema), ...mailjetErrors };
+export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
+  const One = { 200: Envelope(ContactSchema) };
 
   app.post('/contact', {
     config: { scope: 'write' },
     schema: {
-      tags,
-      security,
       summary: 'Mailjet: create a contact (201; an email already present answers 400 "MJ18 … already exists")',
       body: CreateBody,
-      response: { 201: Envelope(ContactSchema), ...mailjetErrors },
+      response: { 201: Envelope(ContactSchema) },
     },
   }, async (request, reply) => {
     const { Email: email, ...rest } = request.body;
@@ -90,8 +83,6 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.get('/contact', {
     config: { scope: 'read' },
     schema: {
-      tags,
-      security,
       summary: 'Mailjet: list contacts (Limit, Offset, Sort, countOnly; filters ContactsList and IsExcludedFromCampaigns)',
       querystring: CollectionQuery({
         ContactsList: Type.Optional(Type.String({ description: 'Only contacts on this list (its ID)' })),
@@ -116,14 +107,12 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
 
   app.get('/contact/:contact', {
     config: { scope: 'read' },
-    schema: { tags, security, summary: 'Mailjet: a contact by ID or email (a GDPR-deleted one reads anonymized until purged)', params: ContactParam, response: One },
+    schema: { summary: 'Mailjet: a contact by ID or email (a GDPR-deleted one reads anonymized until purged)', params: ContactParam, response: One },
   }, async (request) => envelope(await presentContacts(core, request.actor, [await findContact(core, request.actor, request.params.contact)])));
 
   app.put('/contact/:contact', {
     config: { scope: 'write' },
     schema: {
-      tags,
-      security,
       summary: 'Mailjet: change a contact\'s Name or IsExcludedFromCampaigns; properties not given stay as they are',
       params: ContactParam,
       body: UpdateBody,
@@ -140,11 +129,8 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.delete('/contact/:contact', {
     config: { scope: 'read' },
     schema: {
-      tags,
-      security,
       summary: 'Mailjet: not allowed (401 "Operation not allowed", as Mailjet answers); delete with DELETE /v4/contacts/{ID}',
       params: ContactParam,
-      response: mailjetErrors,
     },
   }, async () => {
     throw new MailjetError(401, 'Operation not allowed');

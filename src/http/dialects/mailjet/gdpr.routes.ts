@@ -1,12 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
 import type { Core } from '../../../core/core.js';
 import { parseNumericId } from '../../../core/refs.js';
-import { mailjetErrors } from './errors.js';
-
-const tags = ['Mailjet'];
-const security = [{ basic: [] }];
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 20, description: 'The contact\'s integer ID' }) });
 
@@ -14,9 +9,7 @@ const IdParam = Type.Object({ id: Type.String({ maxLength: 20, description: 'The
  * Mailjet's v4 GDPR delete: the contact is anonymized at once and purged after the
  * account's retention. The engine decides and does it; this only translates.
  */
-export async function gdprRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function gdprRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   const erase = async (request: { actor: Parameters<Core['lifecycle']['eraseContact']>[0]; params: { id: string } }) => {
     const id = parseNumericId(request.params.id) ?? 0;
     // Any contact the account still holds, soft-deleted ones included (Mailjet clients do
@@ -24,7 +17,7 @@ export async function gdprRoutes(base: FastifyInstance, { core }: { core: Core }
     await core.lifecycle.eraseContact(request.actor, id);
   };
 
-  const schema = (summary: string) => ({ tags, security, summary, params: IdParam, response: { 200: Type.Unsafe<undefined>({ description: 'Deleted: no body' }), ...mailjetErrors } });
+  const schema = (summary: string) => ({ summary, params: IdParam, response: { 200: Type.Unsafe<undefined>({ description: 'Deleted: no body' }) } });
 
   app.delete('/contacts/:id', {
     config: { scope: 'erase' },

@@ -1,6 +1,6 @@
 import { defineSurface } from '../../surface.js';
 import { contactsRoutes } from './contacts.routes.js';
-import { MailjetErrorSchema, sendMailjetError } from './errors.js';
+import { mailjetErrors, MailjetErrorSchema, sendMailjetError } from './errors.js';
 import { gdprRoutes } from './gdpr.routes.js';
 import { listsRoutes } from './lists.routes.js';
 
@@ -23,6 +23,7 @@ export const mailjetSurface = defineSurface({
   credentials: ['basic-key'],
   rateLimits: { policies: (config) => ({ default: { bucket: 'mailjet', limit: config.mailjetRateLimit, windowMs: MINUTE } }) },
   schemas: [MailjetErrorSchema],
+  docs: { tags: ['Mailjet'], security: [{ basic: [] }], errorResponses: mailjetErrors },
   renderError: sendMailjetError,
   unknownRoute: { authenticate: true, methodNotAllowed: true, message: 'no such resource' },
 });

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
 import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
@@ -10,11 +9,8 @@ import { MAX_MEMBERSHIP_CHANGES } from '../../../core/lists/memberships.service.
 import type { MembershipAction } from '../../../core/lists/memberships.service.js';
 import { parseNumericId } from '../../../core/refs.js';
 import { findContact, isAlreadyExists } from './contacts.routes.js';
-import { MailjetError, mailjetErrors } from './errors.js';
+import { MailjetError } from './errors.js';
 import { CollectionQuery, ContactListSchema, countEnvelope, Envelope, envelope, LIST_SORTS, ListSchema, presentList, presentMembership, readCollection } from './wire.js';
-
-const tags = ['Mailjet'];
-const security = [{ basic: [] }];
 
 /** Mailjet's managecontactslists actions, in Lethe's words. */
 const ACTIONS: Record<string, MembershipAction> = { addforce: 'subscribe', addnoforce: 'add', remove: 'remove', unsub: 'unsubscribe' };
@@ -27,17 +23,13 @@ async function presentLists(core: Core, actor: Actor, lists: readonly List[]) {
   return lists.map((l) => presentList(l, counts.get(l.id) ?? 0));
 }
 
-export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function listsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/contactslist', {
     config: { scope: 'write' },
     schema: {
-      tags,
-      security,
       summary: 'Mailjet: create a contact list (Name unique; a taken Name answers 400 "MJ18 … already exists")',
       body: Type.Object({ Name: Type.String({ minLength: 1, maxLength: LIST_LIMITS.name }) }, { additionalProperties: false }),
-      response: { 201: Envelope(ListSchema), ...mailjetErrors },
+      response: { 201: Envelope(ListSchema) },
     },
   }, async (request, reply) => {
     const name = request.body.Name;
@@ -50,7 +42,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
 
   app.get('/contactslist', {
     config: { scope: 'read' },
-    schema: { tags, security, summary: 'Mailjet: list contact lists (Limit, Offset, Sort by ID, Name or CreatedAt, countOnly)', querystring: CollectionQuery({}), response: { 200: Envelope(ListSchema), ...mailjetErrors } },
+    schema: { summary: 'Mailjet: list contact lists (Limit, Offset, Sort by ID, Name or CreatedAt, countOnly)', querystring: CollectionQuery({}), response: { 200: Envelope(ListSchema) } },
   }, async (request) => {
     const q = readCollection(request.query, LIST_SORTS, []);
     if (q.countOnly) return countEnvelope(await core.memberships.countLists(request.actor));
@@ -60,7 +52,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
 
   app.get('/contactslist/:id', {
     config: { scope: 'read' },
-    schema: { tags, security, summary: 'Mailjet: a contact list by ID', params: Type.Object({ id: Type.String({ maxLength: 20 }) }), response: { 200: Envelope(ListSchema), ...mailjetErrors } },
+    schema: { summary: 'Mailjet: a contact list by ID', params: Type.Object({ id: Type.String({ maxLength: 20 }) }), response: { 200: Envelope(ListSchema) } },
   }, async (request) => {
     const id = parseNumericId(request.params.id) ?? 0;
     return envelope(await presentLists(core, request.actor, [await core.lists.get(request.actor, id)]));
@@ -69,12 +61,10 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
   app.post('/contact/:contact/managecontactslists', {
     config: { scope: 'write' },
     schema: {
-      tags,
-      security,
       summary: 'Mailjet: add a contact to lists, remove it, or unsubscribe it (actions addforce, addnoforce, remove, unsub); all or nothing',
       params: ContactParam,
       body: Type.Object({ ContactsLists: Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: MAX_MEMBERSHIP_CHANGES }) }, { additionalProperties: false }),
-      response: { 201: Envelope(Type.Object({ ContactsLists: Type.Array(ListChange) })), ...mailjetErrors },
+      response: { 201: Envelope(Type.Object({ ContactsLists: Type.Array(ListChange) })) },
     },
   }, async (request, reply) => {
     const contact = await findContact(core, request.actor, request.params.contact);
@@ -98,7 +88,7 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
 
   app.get('/contact/:contact/getcontactslists', {
     config: { scope: 'read' },
-    schema: { tags, security, summary: 'Mailjet: the lists a contact is on, with its subscription state on each', params: ContactParam, response: { 200: Envelope(ContactListSchema), ...mailjetErrors } },
+    schema: { summary: 'Mailjet: the lists a contact is on, with its subscription state on each', params: ContactParam, response: { 200: Envelope(ContactListSchema) } },
   }, async (request) => {
     const contact = await findContact(core, request.actor, request.params.contact);
     return envelope((await core.memberships.ofContact(request.actor, contact.id)).map(presentMembership));

@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
-import type { Core } from '../../../core/core.js';
 import { normalizeEmail } from '../../../core/crypto.js';
 import { isValidEmail } from '../../../core/email.js';
 import { AppError, invalid, notFound } from '../../../core/errors.js';
@@ -10,7 +8,7 @@ import { IMPORT_KIND } from '../../../core/imports/import.js';
 import { isUuid } from '../../../core/refs.js';
 import { ContactJob, presentContactJob } from './jobs.wire.js';
 import { baseUrlOf, commaList, isLive, presentContacts } from './present.js';
-import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
+import { JobId, UuidParam } from './schemas.js';
 
 /** SendGrid's caps: contacts per batch read, addresses per email search. */
 const MAX_BATCH_IDS = 100;
@@ -18,15 +16,12 @@ const MAX_SEARCH_EMAILS = 100;
 
 const CommaList = Type.Optional(Type.Array(Type.String(), { description: 'A comma-separated list (commas may be sent unencoded)' }));
 
-export async function contactsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.get('/contacts/count', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'SendGrid: how many contacts the account has',
-      response: { 200: Type.Object({ contact_count: Type.Integer(), billable_count: Type.Integer() }), ...errorResponses },
+      response: { 200: Type.Object({ contact_count: Type.Integer(), billable_count: Type.Integer() }) },
     },
   }, async (request) => {
     const count = await core.contacts.count(request.actor, { status: 'active' });
@@ -36,10 +31,9 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.get('/contacts/imports/:id', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'SendGrid: the status of an upsert or delete job (pending, completed, errored, failed) and its counts',
       params: UuidParam,
-      response: { 200: ContactJob, ...errorResponses },
+      response: { 200: ContactJob },
     },
   }, async (request) => {
     if (!isUuid(request.params.id)) throw notFound('job');
@@ -54,7 +48,7 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
 
   app.get('/contacts/:id', {
     config: { scope: 'read' },
-    schema: { tags, summary: 'SendGrid: a contact by its id (404 once deleted)', params: UuidParam, response: { 200: ContactDetails, ...errorResponses } },
+    schema: { summary: 'SendGrid: a contact by its id (404 once deleted)', params: UuidParam, response: { 200: ContactDetails } },
   }, async (request) => {
     const [contact] = await core.contacts.getManyByUuids(request.actor, [request.params.id]);
     if (!contact || !isLive(contact)) throw notFound('contact');
@@ -65,10 +59,9 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.post('/contacts/batch', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: `SendGrid: up to ${MAX_BATCH_IDS} contacts by id (ids that match none are left out)`,
       body: Type.Object({ ids: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: MAX_BATCH_IDS }) }),
-      response: { 200: Type.Object({ result: Type.Array(ContactDetails) }), ...errorResponses },
+      response: { 200: Type.Object({ result: Type.Array(ContactDetails) }) },
     },
   }, async (request) => {
     const contacts = (await core.contacts.getManyByUuids(request.actor, request.body.ids)).filter(isLive);
@@ -78,14 +71,12 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.post('/contacts/search/emails', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: `SendGrid: contacts by email, up to ${MAX_SEARCH_EMAILS} addresses; 404 when none matches`,
       body: Type.Object({ emails: Type.Array(Type.String({ maxLength: 254 }), { minItems: 1, maxItems: MAX_SEARCH_EMAILS }) }),
       response: {
         200: Type.Object({
           result: Type.Record(Type.String(), Type.Object({ contact: Type.Optional(ContactDetails), error: Type.Optional(Type.String()) })),
         }),
-        ...errorResponses,
       },
     },
   }, async (request) => {
@@ -111,14 +102,13 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.delete('/contacts', {
     config: { scope: 'erase' },
     schema: {
-      tags,
       summary: 'SendGrid: delete contacts for good (`ids=a,b,c`, or `delete_all_contacts=true`; exactly one) as a job; afterwards they are 404',
       querystring: Type.Object({
         ids: CommaList,
         'ids[]': CommaList,
         delete_all_contacts: Type.Optional(Type.String({ description: 'Must be "true" to delete all contacts' })),
       }),
-      response: { 202: JobId, ...errorResponses },
+      response: { 202: JobId },
     },
   }, async (request, reply) => {
     const ids = [...commaList(request.query.ids), ...commaList(request.query['ids[]'])];

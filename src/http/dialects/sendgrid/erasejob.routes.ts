@@ -1,30 +1,25 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
-import type { Core } from '../../../core/core.js';
 import { isValidEmail } from '../../../core/email.js';
 import { AppError, notFound } from '../../../core/errors.js';
 import { isUuid } from '../../../core/refs.js';
 import { EraseJob, presentEraseJob } from './jobs.wire.js';
-import { ErrorRef, errorResponses, JobId, tags } from './schemas.js';
+import { ErrorRef, JobId } from './schemas.js';
 
 /** SendGrid's erase job takes 1 to 5,000 addresses and at most 256 KB, whichever comes first. */
 export const ERASEJOB_MAX_ADDRESSES = 5000;
 export const ERASEJOB_MAX_BYTES = 256 * 1024;
 
-export async function eraseJobRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function eraseJobRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/erasejob', {
     config: { scope: 'erase', limit: 'erasejob' },
     bodyLimit: ERASEJOB_MAX_BYTES,
     schema: {
-      tags,
       summary: `SendGrid: erase the personal data and message history of the contacts with these addresses (1 to ${ERASEJOB_MAX_ADDRESSES}, at most 256 KB), in the calling account only (or the on-behalf-of sub-account); rate-limited per account`,
       body: Type.Object({
         email_addresses: Type.Array(Type.String(), { minItems: 1, maxItems: ERASEJOB_MAX_ADDRESSES }),
       }),
-      response: { 202: JobId, ...errorResponses, 413: ErrorRef },
+      response: { 202: JobId, 413: ErrorRef },
     },
   }, async (request, reply) => {
     const addresses = [...new Set(request.body.email_addresses.map((a) => a.trim()))];
@@ -43,10 +38,9 @@ export async function eraseJobRoutes(base: FastifyInstance, { core }: { core: Co
   app.get('/erasejob/:job_id', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Lethe extension to SendGrid (SendGrid documents no status endpoint): the status and counts of an erase job; needs recipients.erasejob.read',
       params: Type.Object({ job_id: Type.String({ minLength: 1, maxLength: 64 }) }),
-      response: { 200: EraseJob, ...errorResponses },
+      response: { 200: EraseJob },
     },
   }, async (request) => {
     if (!isUuid(request.params.job_id)) throw notFound('erase job');

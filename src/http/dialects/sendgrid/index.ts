@@ -3,7 +3,7 @@ import { contactsRoutes } from './contacts.routes.js';
 import { eraseJobRoutes } from './erasejob.routes.js';
 import { sendErrors } from './errors.js';
 import { listsRoutes } from './lists.routes.js';
-import { ErrorResponse } from './schemas.js';
+import { ErrorResponse, errorResponses } from './schemas.js';
 import { scopesRoutes } from './scopes.routes.js';
 import { upsertRoutes } from './upsert.routes.js';
 
@@ -35,6 +35,7 @@ export const sendgridSurface = defineSurface({
     }),
   },
   schemas: [ErrorResponse],
+  docs: { tags: ['SendGrid'], errorResponses },
   renderError: sendErrors,
   // Every other path under /v3 (outside Mailjet's and other surfaces' mounts) answers 404 in SendGrid's shape.
   fallback: '/v3',

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
 import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
@@ -9,7 +9,7 @@ import type { List } from '../../../core/lists/list.js';
 import { decodeCursor, encodeCursor } from '../../../core/cursor.js';
 import { ContactDetails } from './contacts.wire.js';
 import { baseUrlOf, commaList, isLive, presentContacts } from './present.js';
-import { errorResponses, JobId, tags, UuidParam } from './schemas.js';
+import { JobId, UuidParam } from './schemas.js';
 
 /** SendGrid: most contacts a list's sample shows. */
 const SAMPLE_SIZE = 50;
@@ -33,16 +33,13 @@ function pageTokenOf(token: string | undefined): number[] {
   return decodeCursor(token, 1, { field: 'page_token', message: 'page_token is not one this API gave; follow _metadata.next' }) ?? [];
 }
 
-export async function listsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function listsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/lists', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'SendGrid: create a list',
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
-      response: { 201: ListSchema, ...errorResponses },
+      response: { 201: ListSchema },
     },
   }, async (request, reply) => {
     const list = await core.lists.create(request.actor, { name: request.body.name });
@@ -52,7 +49,6 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
   app.get('/lists', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'SendGrid: the account\'s lists, with token pagination (`_metadata.next`)',
       querystring: Type.Object({
         page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
@@ -60,7 +56,6 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
       }),
       response: {
         200: Type.Object({ result: Type.Array(ListSchema), _metadata: Type.Object({ self: Type.String(), next: Type.Optional(Type.String()) }) }),
-        ...errorResponses,
       },
     },
   }, async (request) => {
@@ -81,11 +76,10 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
   app.get('/lists/:id', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: `SendGrid: a list, its contact count and, with contact_sample=true, up to ${SAMPLE_SIZE} of its contacts`,
       params: UuidParam,
       querystring: Type.Object({ contact_sample: Type.Optional(Type.Boolean()) }),
-      response: { 200: Type.Object({ ...ListSchema.properties, contact_sample: Type.Optional(Type.Array(ContactDetails)) }), ...errorResponses },
+      response: { 200: Type.Object({ ...ListSchema.properties, contact_sample: Type.Optional(Type.Array(ContactDetails)) }) },
     },
   }, async (request) => {
     const list = await core.lists.getByUuid(request.actor, request.params.id);
@@ -98,10 +92,9 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
   app.get('/lists/:id/contacts/count', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'SendGrid: how many contacts a list has',
       params: UuidParam,
-      response: { 200: Type.Object({ contact_count: Type.Integer(), billable_count: Type.Integer() }), ...errorResponses },
+      response: { 200: Type.Object({ contact_count: Type.Integer(), billable_count: Type.Integer() }) },
     },
   }, async (request) => {
     const list = await core.lists.getByUuid(request.actor, request.params.id);
@@ -112,11 +105,10 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
   app.delete('/lists/:id/contacts', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'SendGrid: take contacts off a list (`contact_ids=a,b`); memberships only, the contacts stay. Done at once: the job id is a receipt',
       params: UuidParam,
       querystring: Type.Object({ contact_ids: Type.Optional(Type.Array(Type.String(), { description: 'A comma-separated list of contact ids' })) }),
-      response: { 202: JobId, ...errorResponses },
+      response: { 202: JobId },
     },
   }, async (request, reply) => {
     const uuids = commaList(request.query.contact_ids);
@@ -130,11 +122,10 @@ export async function listsRoutes(base: FastifyInstance, { core }: { core: Core 
   app.delete('/lists/:id', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'SendGrid: delete a list (204); with delete_contacts=true its contacts are deleted for good too, as a job (200 with its id; needs Lethe\'s erase scope too)',
       params: UuidParam,
       querystring: Type.Object({ delete_contacts: Type.Optional(Type.Boolean()) }),
-      response: { 200: JobId, 204: Type.Null(), ...errorResponses },
+      response: { 200: JobId, 204: Type.Null() },
     },
   }, async (request, reply) => {
     const list = await core.lists.getByUuid(request.actor, request.params.id);

@@ -1,7 +1,5 @@
 import { Type } from 'typebox';
 
-export const tags = ['SendGrid'];
-
 export const ErrorResponse = Type.Object(
   {
     errors: Type.Array(

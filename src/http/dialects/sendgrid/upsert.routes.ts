@@ -1,12 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
-import type { Core } from '../../../core/core.js';
 import { AppError } from '../../../core/errors.js';
 import type { ErrorDetail } from '../../../core/errors.js';
 import { ContactRequest, importRowOf } from './contacts.wire.js';
 import type { SendGridContactRequest } from './contacts.wire.js';
-import { ErrorRef, errorResponses, JobId, tags } from './schemas.js';
+import { ErrorRef, JobId } from './schemas.js';
 
 /** SendGrid's caps on one upsert: 30,000 contacts or 6 MB. */
 export const UPSERT_MAX_CONTACTS = 30_000;
@@ -14,21 +12,18 @@ export const UPSERT_MAX_BYTES = 6 * 1024 * 1024;
 
 const IDENTIFIERS = ['email', 'phone_number_id', 'external_id', 'anonymous_id'] as const;
 
-export async function upsertRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
+export async function upsertRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.put('/contacts', {
     // A contact is an object with at most two more (alternate_emails, custom_fields).
     config: { scope: 'write', bodyText: { perItem: ['contacts'] }, json: { containers: UPSERT_MAX_CONTACTS * 3 + 16 } },
     bodyLimit: UPSERT_MAX_BYTES,
     schema: {
-      tags,
       summary: `SendGrid: create or update up to ${UPSERT_MAX_CONTACTS} contacts (6 MB), matched by email, as a job; poll GET /v3/marketing/contacts/imports/{id}`,
       body: Type.Object({
         list_ids: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Uuids of lists every contact joins' })),
         contacts: Type.Array(ContactRequest, { minItems: 1, maxItems: UPSERT_MAX_CONTACTS }),
       }),
-      response: { 202: JobId, ...errorResponses, 413: ErrorRef },
+      response: { 202: JobId, 413: ErrorRef },
     },
   }, async (request, reply) => {
     const contacts = request.body.contacts as SendGridContactRequest[];
