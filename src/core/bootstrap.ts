@@ -1,7 +1,8 @@
 import type { Core } from './core.js';
+import { DEFAULT_ACCOUNT_NAME } from './accounts/account.js';
 import type { CreatedKey } from './keys/keys.service.js';
 
-export const DEFAULT_ACCOUNT_NAME = 'default';
+export { DEFAULT_ACCOUNT_NAME };
 
 export interface FirstStart {
   accountId: number;

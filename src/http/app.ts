@@ -12,7 +12,7 @@ import { sendProblem } from './problem.js';
 import { registerSurfaces } from './surface.js';
 import { SERVED_SURFACES } from './surfaces.js';
 import { systemRoutes } from './system.routes.js';
-import type { WorkerHealth } from './system.routes.js';
+import type { WorkerHealth } from './metrics.js';
 import { validatorCompiler } from './validation.js';
 
 /** A route that takes a body, and the largest it reads (README: limits table). */

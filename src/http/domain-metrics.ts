@@ -2,8 +2,7 @@ import client from 'prom-client';
 import type { Core } from '../core/core.js';
 import { OPERATION_STATES } from '../core/operations/operation.js';
 import { CONTACT_STATUSES } from '../core/contacts/contact.js';
-import type { Metrics } from './metrics.js';
-import type { WorkerHealth } from './system.routes.js';
+import type { Metrics, WorkerHealth } from './metrics.js';
 
 const WORKER_STATES: readonly WorkerHealth[] = ['running', 'restarting', 'stopped', 'disabled'];
 

@@ -1,5 +1,8 @@
 import client from 'prom-client';
 
+/** The embedded operations worker: 'disabled' when this process runs none (`lethe worker` does the work). */
+export type WorkerHealth = 'running' | 'restarting' | 'stopped' | 'disabled';
+
 /** One registry per app, so that several apps in one process (tests) never collide. */
 export function createMetrics() {
   const registry = new client.Registry();

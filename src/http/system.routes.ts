@@ -2,11 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../core/core.js';
 import { surfaceGuard } from './surface.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics, WorkerHealth } from './metrics.js';
 import { registerDomainMetrics } from './domain-metrics.js';
 
-/** The embedded operations worker: 'disabled' when this process runs none (`lethe worker` does the work). */
-export type WorkerHealth = 'running' | 'restarting' | 'stopped' | 'disabled';
 
 export async function systemRoutes(app: FastifyInstance, { core, metrics, workerStatus }: { core: Core; metrics: Metrics; workerStatus?: () => WorkerHealth }): Promise<void> {
   app.get('/health', {

@@ -31,6 +31,9 @@ export interface AccountSettingsPatch {
 }
 
 /** The suppression window when an account sets none: 14 days, as Marketing Cloud's status reports show. */
+/** The top-level account a first start creates; its admin keys are the operator's. */
+export const DEFAULT_ACCOUNT_NAME = 'default';
+
 export const DEFAULT_SUPPRESSION_WINDOW_DAYS = 14;
 
 /** The account's suppression window in days (-1: none). */

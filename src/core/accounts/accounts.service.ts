@@ -1,7 +1,7 @@
 import type { AuditActor } from '../audit/audit.js';
 import { OPERATOR } from '../audit/audit.js';
 import { AuditService } from '../audit/audit.service.js';
-import { DEFAULT_ACCOUNT_NAME } from '../bootstrap.js';
+import { DEFAULT_ACCOUNT_NAME } from './account.js';
 import type { CoreDeps } from '../context.js';
 import { requireScope } from '../keys/scopes.js';
 import { hasControlChars } from '../text.js';
