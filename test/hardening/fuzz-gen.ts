@@ -262,8 +262,17 @@ export interface FuzzRequest {
   label: string;
 }
 
+/**
+ * The `authorization` headers of one surface, in the form its clients send: `main` of a key
+ * holding every scope (`admin`), `read` of a key holding only `read`.
+ */
+export interface SurfaceAuth {
+  main: string;
+  read: string;
+}
+
 /** One request for `op`: its path and query filled, a body built and maybe broken, the surface's credential (mostly valid). */
-export function requestFor(rng: Rng, op: Operation, defs: Record<string, Schema>, known: KnownValues, auth: { bearer: string; basic: string; readBearer: string }, huge: boolean): FuzzRequest {
+export function requestFor(rng: Rng, op: Operation, defs: Record<string, Schema>, known: KnownValues, auth: SurfaceAuth, huge: boolean): FuzzRequest {
   let path = op.path;
   for (const p of op.params.filter((x) => x.in === 'path')) {
     const value = rng.chance(0.3) ? wireValue(rng, known) : enc(String(valueOf(rng, p.schema, defs, known)));
@@ -278,12 +287,11 @@ export function requestFor(rng: Rng, op: Operation, defs: Record<string, Schema>
   }
   if (rng.chance(0.1)) query.push(`${wireValue(rng, known)}=${wireValue(rng, known)}`);
   const url = path + (query.length > 0 ? `?${query.join('&')}` : '');
-  const mailjet = path.startsWith('/v3/REST') || path.startsWith('/v4');
   const headers: Record<string, string> = {};
   const who = rng.next();
-  if (who < 0.85) headers.authorization = mailjet ? auth.basic : auth.bearer;
-  else if (who < 0.92) headers.authorization = auth.readBearer;
-  else headers.authorization = rng.pick(['Bearer x', 'Basic %%%', 'Basic ' + Buffer.from('a\u0000:b').toString('base64'), '', 'Bearer ' + 'x'.repeat(5000)]);
+  if (who < 0.85) headers.authorization = auth.main;
+  else if (who < 0.92) headers.authorization = auth.read;
+  else headers.authorization = rng.pick(['Bearer x', 'Basic %%%', 'Basic ' + Buffer.from('a\u0000:b').toString('base64'), '', 'Bearer ' + 'x'.repeat(5000), 'Bearer lethe_at_' + '0'.repeat(64)]);
   if (rng.chance(0.05)) headers['on-behalf-of'] = rng.pick(['brand-b', 'account-id 1', 'account-id 99999999999999999999', '\u0000', 'x'.repeat(300)]);
   let payload: string | Buffer | undefined;
   let label = `${op.method} ${op.path}`;
