@@ -76,7 +76,7 @@ const messageOf = (issue: ValidationIssue, context: string | undefined): string 
 };
 
 /** The content types the API reads (imports take CSV as well as JSON). */
-const ACCEPTED_TYPES = 'application/json (and text/csv for POST /v1/imports)';
+const ACCEPTED_TYPES = 'application/json (and text/csv or a multipart/form-data upload for POST /v1/imports)';
 
 /**
  * Any error a route can raise, as an AppError: core's own pass through, Fastify's

@@ -1,3 +1,5 @@
+import multipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { operationOutcome } from '../../core/operations/outcome.js';
 import { OutcomeWireSchema } from './operations.wire.js';
@@ -107,8 +109,26 @@ function optionsOf(matchBy: 'email' | 'external_key' | undefined, listIds: numbe
   return { ...(matchBy ? { matchBy: matchBy === 'external_key' ? 'externalKey' : 'email' } : {}), ...(listIds ? { listIds } : {}) };
 }
 
+/**
+ * The CSV file of a `multipart/form-data` upload (a browser form, `curl -F file=@contacts.csv`):
+ * its one file part, read up to the import body limit. Options go in the query, as for a CSV
+ * body; any other part is refused, so that nothing sent is silently ignored.
+ */
+async function uploadedCsv(request: FastifyRequest, limit: number): Promise<string> {
+  let csv: string | undefined;
+  for await (const part of request.parts({ limits: { files: 1, fileSize: limit, fields: 10, fieldSize: 1024 } })) {
+    if (part.type !== 'file') throw invalid(part.fieldname, 'a multipart upload holds one file (the CSV); put match_by and list_ids in the query');
+    const bytes = await part.toBuffer();
+    csv = bytes.toString('utf8');
+  }
+  if (csv === undefined) throw invalid('file', 'the multipart upload holds no file: send the CSV as a file part (curl -F file=@contacts.csv)');
+  return csv;
+}
+
 export async function importsRoutes(app: SurfaceApp, { core, config }: SurfaceContext): Promise<void> {
   const bodyLimit = config.importBodyLimit;
+  // Only this route takes multipart bodies (the plugin's parser is scoped to these routes).
+  await app.register(multipart, { limits: { fileSize: bodyLimit, files: 1, fields: 10, fieldSize: 1024 } });
 
   app.post('/imports', {
     // A JSON row is an object with at most three more (custom_fields, attributes, list_ids).
@@ -118,7 +138,8 @@ export async function importsRoutes(app: SurfaceApp, { core, config }: SurfaceCo
       tags,
       summary: 'Import contacts in bulk from JSON or CSV (up to 1,000,000 rows); 202 with the import, which runs in the background',
       description:
-        'Send `application/json` `{contacts: [...], match_by?, list_ids?}`, or a CSV body (`text/csv`) with the options in the query. ' +
+        'Send `application/json` `{contacts: [...], match_by?, list_ids?}`, or a CSV body (`text/csv`) with the options in the query, ' +
+        'or the CSV as the one file of a `multipart/form-data` upload (options in the query). ' +
         `A CSV's first line names the columns: ${IMPORT_FIELDS.join(', ')}, custom.<name> for a custom field and attributes.<name> for an attribute; ` +
         'names are case-insensitive, other columns are refused, and an empty cell leaves the field as it is. ' +
         'A file that cannot be imported as a whole (not CSV, no email column, empty, too many rows, unknown list) is refused with 400 and nothing is stored.',
@@ -134,7 +155,10 @@ export async function importsRoutes(app: SurfaceApp, { core, config }: SurfaceCo
   }, async (request, reply) => {
     const body = request.body as unknown;
     let operation: Operation;
-    if (typeof body === 'string') {
+    if (request.isMultipart()) {
+      const csv = await uploadedCsv(request, bodyLimit);
+      operation = await core.imports.create(request.actor, { format: 'csv', csv }, optionsOf(request.query.match_by, request.query.list_ids));
+    } else if (typeof body === 'string') {
       operation = await core.imports.create(request.actor, { format: 'csv', csv: body }, optionsOf(request.query.match_by, request.query.list_ids));
     } else if (typeof body === 'object' && body !== null) {
       if (Object.keys(request.query).length > 0) throw invalid('query', 'the options of a JSON import go in the body (match_by, list_ids), not in the query');
