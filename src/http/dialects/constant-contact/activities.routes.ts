@@ -3,8 +3,9 @@ import { Type } from 'typebox';
 import { DAY_MS } from '../../../core/clock.js';
 import { invalid, notFound } from '../../../core/errors.js';
 import type { OperationState, Selector } from '../../../core/operations/operation.js';
+import { isUuid } from '../../../core/refs.js';
 import { Activity, presentActivity } from './activities.wire.js';
-import { isUuid, listIdsOf, refuseNonJsonBodies } from './present.js';
+import { listIdsOf, refuseNonJsonBodies } from './present.js';
 
 /** Constant Contact's caps on one bulk request. */
 const MAX_CONTACT_IDS = 500;

@@ -5,9 +5,10 @@ import type { Core } from '../../../core/core.js';
 import { invalid, notFound } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
 import { decodeCursor, encodeCursor } from '../../../core/cursor.js';
+import { isUuid } from '../../../core/refs.js';
 import { activityHref, presentActivity } from './activities.wire.js';
 import { iso } from './contacts.wire.js';
-import { isUuid, refuseNonJsonBodies } from './present.js';
+import { refuseNonJsonBodies } from './present.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;

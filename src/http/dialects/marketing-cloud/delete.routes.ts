@@ -5,6 +5,7 @@ import { AppError, invalid, isAppError } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
 import { MAX_TARGETS } from '../../../core/operations/operation.js';
 import type { Operation } from '../../../core/operations/operation.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { field, lowerQuery, routeBothCases } from './case.js';
 import { DELETE_LABEL, envelope, presentListed, presentStatus, targetListInformation } from './wire.js';
 import type { ListRef } from './wire.js';
@@ -22,8 +23,9 @@ const TYPES = { ids: 'ids', keys: 'external_keys', listreference: 'list' } as co
 
 /** An operation ID from the query or path, or a 400 naming the parameter. */
 function operationIdOf(raw: string | undefined, name: string): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw.trim()) || Number(raw) <= 0) throw invalid(name, `${name} must be an operation ID (a positive integer)`);
-  return Number(raw);
+  const id = raw === undefined ? undefined : parseNumericId(raw.trim());
+  if (id === undefined || id <= 0) throw invalid(name, `${name} must be an operation ID (a positive integer)`);
+  return id;
 }
 
 /** The list a list-reference delete named, while it exists. */

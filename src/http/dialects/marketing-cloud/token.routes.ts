@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../../core/errors.js';
 import { hasScope } from '../../../core/keys/scopes.js';
 import type { Scope } from '../../../core/keys/scopes.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { field } from './case.js';
 import { publicBaseUrl } from '../../public-url.js';
 
@@ -56,7 +57,7 @@ export async function tokenRoutes(app: SurfaceApp, { core }: SurfaceContext): Pr
     const rawAccount = field(body, 'account_id');
     let accountId: number | undefined;
     if (rawAccount !== undefined && rawAccount !== null && rawAccount !== '') {
-      const value = typeof rawAccount === 'number' ? rawAccount : typeof rawAccount === 'string' && /^\d{1,15}$/.test(rawAccount.trim()) ? Number(rawAccount.trim()) : Number.NaN;
+      const value = typeof rawAccount === 'number' ? rawAccount : typeof rawAccount === 'string' ? (parseNumericId(rawAccount.trim()) ?? Number.NaN) : Number.NaN;
       if (!Number.isSafeInteger(value) || value <= 0) throw new AppError('FORBIDDEN', 'account_id must be the numeric id (MID) of the key\'s own account or one of its sub-accounts', { field: 'account_id' });
       accountId = value;
     }
