@@ -1,13 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
-import type { Core } from '../../../core/core.js';
 import { DAY_MS } from '../../../core/clock.js';
 import { invalid, notFound } from '../../../core/errors.js';
 import type { OperationState, Selector } from '../../../core/operations/operation.js';
+import { isUuid } from '../../../core/refs.js';
 import { Activity, presentActivity } from './activities.wire.js';
-import { ctctErrors, tags } from './errors.js';
-import { isUuid, listIdsOf, refuseNonJsonBodies } from './present.js';
+import { listIdsOf, refuseNonJsonBodies } from './present.js';
 
 /** Constant Contact's caps on one bulk request. */
 const MAX_CONTACT_IDS = 500;
@@ -44,17 +42,15 @@ function checkContactIds(ids: readonly string[], field: string): string[] {
   return ids.map((id) => id.toLowerCase());
 }
 
-export async function activitiesRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export async function activitiesRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   refuseNonJsonBodies(app);
 
   app.post('/contact_delete', {
     config: { scope: 'delete' },
     schema: {
-      tags,
       summary: `Constant Contact: delete contacts in bulk (contact_ids, up to ${MAX_CONTACT_IDS}, or every member of list_ids, up to ${MAX_LIST_IDS}) as an activity`,
       body: Type.Object({ contact_ids: Type.Optional(ContactIds), list_ids: Type.Optional(ListIds) }, { additionalProperties: false }),
-      response: { 201: Activity, ...ctctErrors },
+      response: { 201: Activity },
     },
   }, async (request, reply) => {
     const { contact_ids: contactIds, list_ids: listUuids } = request.body;
@@ -70,13 +66,12 @@ export async function activitiesRoutes(base: FastifyInstance, { core }: { core: 
     app.post(path, {
       config: { scope: 'write' },
       schema: {
-        tags,
         summary:
           action === 'add_to_lists'
             ? 'Constant Contact: add contacts to lists as an activity; deleted contacts are revived onto them'
             : 'Constant Contact: take contacts off lists as an activity (they stay contacts)',
         body: MembershipBody,
-        response: { 201: Activity, ...ctctErrors },
+        response: { 201: Activity },
       },
     }, async (request, reply) => {
       const { source, list_ids: listUuids } = request.body;
@@ -97,10 +92,9 @@ export async function activitiesRoutes(base: FastifyInstance, { core }: { core: 
   app.get('/:activity_id', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Constant Contact: an activity\'s state (initialized, processing, completed, failed, cancelled), progress and counts',
       params: Type.Object({ activity_id: Type.String({ minLength: 1, maxLength: 64 }) }),
-      response: { 200: Activity, ...ctctErrors },
+      response: { 200: Activity },
     },
   }, async (request) => {
     if (!isUuid(request.params.activity_id)) throw notFound('activity');
@@ -110,7 +104,6 @@ export async function activitiesRoutes(base: FastifyInstance, { core }: { core: 
   app.get('/', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: `Constant Contact: the account's activities of the past ${RECENT_DAYS} days, newest first`,
       querystring: Type.Object({
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
@@ -119,7 +112,6 @@ export async function activitiesRoutes(base: FastifyInstance, { core }: { core: 
       }),
       response: {
         200: Type.Object({ activities: Type.Array(Activity), _links: Type.Optional(Type.Object({ next: Type.Object({ href: Type.String() }) })) }),
-        ...ctctErrors,
       },
     },
   }, async (request) => {

@@ -1,15 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import type { ContactFilter, ContactStatus } from '../../../core/contacts/contact.js';
-import type { Core } from '../../../core/core.js';
 import { normalizeEmail } from '../../../core/crypto.js';
 import { DAY_MS } from '../../../core/clock.js';
 import { invalid } from '../../../core/errors.js';
 import { parseIsoTime } from '../../native/wire.js';
 import { contactInputOf, ContactPostBody, ContactPutBody, ContactResource, includesOf, signUpInputOf, SignUpFormBody } from './contacts.wire.js';
-import { ctctErrors, tags } from './errors.js';
 import { contactOf, listIdsOf, presentContacts, presentOne, refuseNonJsonBodies } from './present.js';
 
 /** Constant Contact's page sizes for contacts. */
@@ -86,17 +83,15 @@ function decodeCursor(cursor: string): { params: ListParams; afterId: number } {
   throw invalid('cursor', 'cursor is not one this API gave; follow _links.next.href');
 }
 
-export async function contactsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   refuseNonJsonBodies(app);
 
   app.post('/', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'Constant Contact: create a contact (409 when the address exists, deleted contacts included)',
       body: ContactPostBody,
-      response: { 201: ContactResource, ...ctctErrors },
+      response: { 201: ContactResource },
     },
   }, async (request, reply) => {
     const { body } = request;
@@ -109,7 +104,6 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.get('/', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Constant Contact: contacts, filtered (status, email, lists, updated_after/before), with cursor paging (_links.next.href)',
       querystring: ListQuery,
       response: {
@@ -118,7 +112,6 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
           contacts_count: Type.Optional(Type.Integer()),
           _links: Type.Optional(Type.Object({ next: Type.Object({ href: Type.String() }) })),
         }),
-        ...ctctErrors,
       },
     },
   }, async (request) => {
@@ -159,11 +152,9 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.get('/counts', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Constant Contact: how many active contacts the account has, by email permission',
       response: {
         200: Type.Object({ total: Type.Integer(), explicit: Type.Integer(), implicit: Type.Integer(), pending: Type.Integer(), unsubscribed: Type.Integer(), new_subscriber: Type.Integer() }),
-        ...ctctErrors,
       },
     },
   }, async (request) => {
@@ -179,10 +170,9 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.post('/sign_up_form', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'Constant Contact: create or update a contact by address onto lists (201 created, 200 updated); a deleted contact is revived',
       body: SignUpFormBody,
-      response: { 200: Type.Object({ contact_id: Type.String(), action: Type.String() }), 201: Type.Object({ contact_id: Type.String(), action: Type.String() }), ...ctctErrors },
+      response: { 200: Type.Object({ contact_id: Type.String(), action: Type.String() }), 201: Type.Object({ contact_id: Type.String(), action: Type.String() }) },
     },
   }, async (request, reply) => {
     const listIds = await listIdsOf(core, request.actor, request.body.list_memberships, 'list_memberships');
@@ -193,11 +183,10 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.get('/:contact_id', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Constant Contact: a contact by id; a deleted one shows deleted_at (a date)',
       params: ContactIdParam,
       querystring: IncludeQuery,
-      response: { 200: ContactResource, ...ctctErrors },
+      response: { 200: ContactResource },
     },
   }, async (request) => {
     const include = includesOf(request.query.include);
@@ -208,11 +197,10 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.put('/:contact_id', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'Constant Contact: replace a contact (omitted top-level fields are cleared); a deleted contact is revived, onto the lists it names',
       params: ContactIdParam,
       body: ContactPutBody,
-      response: { 200: ContactResource, ...ctctErrors },
+      response: { 200: ContactResource },
     },
   }, async (request) => {
     const existing = await contactOf(core, request.actor, request.params.contact_id);
@@ -229,10 +217,9 @@ export async function contactsRoutes(base: FastifyInstance, { core }: { core: Co
   app.delete('/:contact_id', {
     config: { scope: 'delete' },
     schema: {
-      tags,
       summary: 'Constant Contact: delete a contact (204): it becomes deleted, loses its list memberships, is not unsubscribed and can be revived',
       params: ContactIdParam,
-      response: { 204: Type.Null(), ...ctctErrors },
+      response: { 204: Type.Null() },
     },
   }, async (request, reply) => {
     const contact = await contactOf(core, request.actor, request.params.contact_id);

@@ -18,8 +18,6 @@ const ErrorRef = Type.Unsafe<Array<Record<string, unknown>>>({ $ref: 'CtctErrors
 /** The error responses every Constant Contact route can give. */
 export const ctctErrors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 404: ErrorRef, 409: ErrorRef, 415: ErrorRef, 429: ErrorRef, 500: ErrorRef } as const;
 
-export const tags = ['Constant Contact'];
-
 /** Constant Contact's keys for each core error code. */
 const KEY_OF: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'contacts.api.validation.error',

@@ -1,7 +1,7 @@
 import { defineSurface } from '../../surface.js';
 import { activitiesRoutes } from './activities.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
-import { CtctErrorSchema, sendCtctError } from './errors.js';
+import { ctctErrors, CtctErrorSchema, sendCtctError } from './errors.js';
 import { contactListsRoutes } from './lists.routes.js';
 
 const SECOND = 1000;
@@ -31,6 +31,7 @@ export const constantContactSurface = defineSurface({
     }),
   },
   schemas: [CtctErrorSchema],
+  docs: { tags: ['Constant Contact'], errorResponses: ctctErrors },
   renderError: sendCtctError,
   unknownRoute: { message: 'Not Found', methodNotAllowed: true },
 });

@@ -1,15 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { Type } from 'typebox';
 import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
 import { invalid, notFound } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
 import { decodeCursor, encodeCursor } from '../../../core/cursor.js';
+import { isUuid } from '../../../core/refs.js';
 import { activityHref, presentActivity } from './activities.wire.js';
 import { iso } from './contacts.wire.js';
-import { ctctErrors, tags } from './errors.js';
-import { isUuid, refuseNonJsonBodies } from './present.js';
+import { refuseNonJsonBodies } from './present.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
@@ -49,13 +48,12 @@ async function presentList(core: Core, actor: Actor, list: List, withCount: bool
   };
 }
 
-export async function contactListsRoutes(base: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export async function contactListsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   refuseNonJsonBodies(app);
 
   app.post('/', {
     config: { scope: 'write' },
-    schema: { tags, summary: 'Constant Contact: create a list (409 when the name is taken)', body: ListBody, response: { 201: ListResource, ...ctctErrors } },
+    schema: { summary: 'Constant Contact: create a list (409 when the name is taken)', body: ListBody, response: { 201: ListResource } },
   }, async (request, reply) => {
     const list = await core.lists.create(request.actor, { name: request.body.name, description: request.body.description ?? null });
     return reply.status(201).send(await presentList(core, request.actor, list, false));
@@ -64,7 +62,6 @@ export async function contactListsRoutes(base: FastifyInstance, { core }: { core
   app.get('/', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Constant Contact: the account\'s lists (name filter, include_count, include_membership_count), cursor paging through _links.next.href',
       querystring: Type.Object({
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })),
@@ -76,7 +73,6 @@ export async function contactListsRoutes(base: FastifyInstance, { core }: { core
       }),
       response: {
         200: Type.Object({ lists: Type.Array(ListResource), lists_count: Type.Optional(Type.Integer()), _links: Type.Optional(Type.Object({ next: Type.Object({ href: Type.String() }) })) }),
-        ...ctctErrors,
       },
     },
   }, async (request) => {
@@ -107,17 +103,16 @@ export async function contactListsRoutes(base: FastifyInstance, { core }: { core
   app.get('/:list_id', {
     config: { scope: 'read' },
     schema: {
-      tags,
       summary: 'Constant Contact: a list by id',
       params: ListIdParam,
       querystring: Type.Object({ include_membership_count: MembershipCount }),
-      response: { 200: ListResource, ...ctctErrors },
+      response: { 200: ListResource },
     },
   }, async (request) => presentList(core, request.actor, await listOf(core, request.actor, request.params.list_id), request.query.include_membership_count !== undefined));
 
   app.put('/:list_id', {
     config: { scope: 'write' },
-    schema: { tags, summary: 'Constant Contact: rename a list or change its description', params: ListIdParam, body: ListBody, response: { 200: ListResource, ...ctctErrors } },
+    schema: { summary: 'Constant Contact: rename a list or change its description', params: ListIdParam, body: ListBody, response: { 200: ListResource } },
   }, async (request) => {
     const list = await listOf(core, request.actor, request.params.list_id);
     const updated = await core.lists.update(request.actor, list.id, { name: request.body.name, description: request.body.description ?? null });
@@ -127,7 +122,6 @@ export async function contactListsRoutes(base: FastifyInstance, { core }: { core
   app.delete('/:list_id', {
     config: { scope: 'write' },
     schema: {
-      tags,
       summary: 'Constant Contact: delete a list (202 with its activity): its memberships go, its contacts stay',
       params: ListIdParam,
       response: {
@@ -140,7 +134,6 @@ export async function contactListsRoutes(base: FastifyInstance, { core }: { core
           activity_errors: Type.Array(Type.String()),
           _links: Type.Object({ self: Type.Object({ href: Type.String() }) }),
         }),
-        ...ctctErrors,
       },
     },
   }, async (request, reply) => {

@@ -3,11 +3,9 @@ import type { Actor } from '../../../core/actor.js';
 import type { Contact } from '../../../core/contacts/contact.js';
 import type { Core } from '../../../core/core.js';
 import { AppError, notFound } from '../../../core/errors.js';
+import { isUuid } from '../../../core/refs.js';
 import { presentContact } from './contacts.wire.js';
 import type { Include } from './contacts.wire.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
 
 /** Contacts as Constant Contact shows them, their list ids turned into list uuids. */
 export async function presentContacts(core: Core, actor: Actor, contacts: readonly Contact[], include: ReadonlySet<Include>) {

@@ -1,15 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Core } from '../../../core/core.js';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import { invalid } from '../../../core/errors.js';
 import type { Operation } from '../../../core/operations/operation.js';
 import { operationOutcome } from '../../../core/operations/outcome.js';
 import type { AnalyticsBucket } from '../../../core/reports/operation-reports.service.js';
 import { lowerQuery } from './case.js';
-import { mcErrors } from './errors.js';
 import { ANALYTICS_STATUS, DELETE_LABEL, envelope, mcDate } from './wire.js';
 
-const tags = ['Marketing Cloud'];
-const security = [{ bearer: [] }];
 
 /** Marketing Cloud's UTC dates: `2019-02-18T00:00:00`, optionally with a fraction and a `Z`. */
 const UTC_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?)?Z?$/;
@@ -55,16 +51,13 @@ const MAX_SCANNED = 10_000;
  * status) and their hourly or daily time series by status, from core's operations and
  * their analytics. Dates are required, UTC.
  */
-export async function analyticsRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
+export async function analyticsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.get('/v1/contacts/analytics/deleterequests', {
     config: { scope: 'read' },
     schema: {
-      tags,
-      security,
       summary: 'Marketing Cloud delete requests between startdateutc and enddateutc (required, UTC), statusid 1 Processing, 5 Completed, 7 Invalid; $page, $pagesize, $orderby',
-      response: { ...mcErrors },
     },
-  }, async (request: FastifyRequest) => {
+  }, async (request) => {
     const query = lowerQuery(request.query);
     const { from, to } = range(query);
     const statusId = query.statusid === undefined ? undefined : Number(query.statusid);
@@ -111,12 +104,9 @@ export async function analyticsRoutes(app: FastifyInstance, { core }: { core: Co
   app.get('/v1/contacts/analytics/deleterequests/summary', {
     config: { scope: 'read' },
     schema: {
-      tags,
-      security,
       summary: 'Marketing Cloud delete request summary: hourly (ranges up to 48 hours) or daily time series of delete requests, in total and by status',
-      response: { ...mcErrors },
     },
-  }, async (request: FastifyRequest) => {
+  }, async (request) => {
     const { from, to } = range(lowerQuery(request.query));
     const hourly = to - from <= 48 * 3_600_000;
     const analytics = await core.operationReports.analytics(request.actor, { from, to, interval: hourly ? 'hour' : 'day', action: 'soft_delete' });

@@ -1,13 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Core } from '../../../core/core.js';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import type { Contact } from '../../../core/contacts/contact.js';
 import { AppError, invalid } from '../../../core/errors.js';
 import { field } from './case.js';
-import { mcErrors } from './errors.js';
 import { envelope, mcDate } from './wire.js';
 
-const tags = ['Marketing Cloud'];
-const security = [{ bearer: [] }];
 const AnyBody = { type: 'object' } as const;
 
 const EMAIL_SET = 'email addresses';
@@ -63,11 +59,11 @@ const written = (contact: Contact, isNew: boolean, now: number) => ({
  * The set-up routes users call before deleting: create and update a contact by its
  * contact key with its email address, and find contact keys by email address.
  */
-export async function contactsRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
+export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/v1/contacts', {
     config: { scope: 'write' },
-    schema: { tags, security, summary: 'Marketing Cloud create contact: contactKey (Lethe\'s external_key) and the Email Addresses attribute set', body: AnyBody, response: { ...mcErrors } },
-  }, async (request: FastifyRequest) => {
+    schema: { summary: 'Marketing Cloud create contact: contactKey (Lethe\'s external_key) and the Email Addresses attribute set', body: AnyBody },
+  }, async (request) => {
     const { contactKey, email } = contactBody(request.body);
     const contact = await core.contacts.create(request.actor, { externalKey: contactKey, ...(email !== undefined ? { email } : {}) });
     return written(contact, true, core.deps.clock.now());
@@ -75,8 +71,8 @@ export async function contactsRoutes(app: FastifyInstance, { core }: { core: Cor
 
   app.patch('/v1/contacts', {
     config: { scope: 'write' },
-    schema: { tags, security, summary: 'Marketing Cloud update contact: the contact with this contactKey gets the email address given', body: AnyBody, response: { ...mcErrors } },
-  }, async (request: FastifyRequest) => {
+    schema: { summary: 'Marketing Cloud update contact: the contact with this contactKey gets the email address given', body: AnyBody },
+  }, async (request) => {
     const { contactKey, email } = contactBody(request.body);
     const existing = await core.contacts.getByExternalKey(request.actor, contactKey);
     const contact = email === undefined ? existing : await core.contacts.patch(request.actor, existing.id, { email });
@@ -85,8 +81,8 @@ export async function contactsRoutes(app: FastifyInstance, { core }: { core: Cor
 
   app.post('/v1/addresses/email/search', {
     config: { scope: 'read' },
-    schema: { tags, security, summary: 'Marketing Cloud contact keys by email address: {"channelAddressList": [...], "maximumCount": 1}; 404 when none matches', body: AnyBody, response: { ...mcErrors } },
-  }, async (request: FastifyRequest) => {
+    schema: { summary: 'Marketing Cloud contact keys by email address: {"channelAddressList": [...], "maximumCount": 1}; 404 when none matches', body: AnyBody },
+  }, async (request) => {
     const addresses = field(request.body, 'channelAddressList');
     if (!Array.isArray(addresses) || addresses.length === 0 || addresses.length > MAX_SEARCH) throw invalid('channelAddressList', `channelAddressList holds 1 to ${MAX_SEARCH} email addresses`);
     const maximum = field(request.body, 'maximumCount') ?? 1;

@@ -1,17 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
 import type { Actor } from '../../../core/actor.js';
 import type { Core } from '../../../core/core.js';
 import { AppError, invalid, isAppError } from '../../../core/errors.js';
 import type { List } from '../../../core/lists/list.js';
 import { MAX_TARGETS } from '../../../core/operations/operation.js';
 import type { Operation } from '../../../core/operations/operation.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { field, lowerQuery, routeBothCases } from './case.js';
-import { mcErrors } from './errors.js';
 import { DELETE_LABEL, envelope, presentListed, presentStatus, targetListInformation } from './wire.js';
 import type { ListRef } from './wire.js';
 
-const tags = ['Marketing Cloud'];
-const security = [{ bearer: [] }];
 
 /** A million contact keys of up to 128 characters are about 130 MB of JSON: the same limit as /v1/operations. */
 const DELETE_BODY_LIMIT = 128 * 1024 * 1024;
@@ -25,8 +23,9 @@ const TYPES = { ids: 'ids', keys: 'external_keys', listreference: 'list' } as co
 
 /** An operation ID from the query or path, or a 400 naming the parameter. */
 function operationIdOf(raw: string | undefined, name: string): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw.trim()) || Number(raw) <= 0) throw invalid(name, `${name} must be an operation ID (a positive integer)`);
-  return Number(raw);
+  const id = raw === undefined ? undefined : parseNumericId(raw.trim());
+  if (id === undefined || id <= 0) throw invalid(name, `${name} must be an operation ID (a positive integer)`);
+  return id;
 }
 
 /** The list a list-reference delete named, while it exists. */
@@ -54,7 +53,7 @@ function flag(body: unknown, name: string): boolean {
  * scheduler); the window setting; status, listing and retry. Translation only: the
  * operation, its chunks and its phases are core's.
  */
-export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
+export async function deleteRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   routeBothCases(app, {
     method: 'POST',
     url: '/v1/contacts/actions/delete',
@@ -62,13 +61,10 @@ export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core 
     config: { scope: 'erase', json: { containers: 16, values: MAX_TARGETS + 1_000 } },
     bodyLimit: DELETE_BODY_LIMIT,
     schema: {
-      tags,
-      security,
       summary: 'Marketing Cloud Contact Delete by ids, keys or listReference (?type=): up to 1,000,000 values, one operation in chunks; phase one suppresses for the account\'s window, phase two purges',
       body: AnyBody,
-      response: { ...mcErrors },
     },
-    handler: async (request: FastifyRequest) => {
+    handler: async (request) => {
       const type = lowerQuery(request.query).type?.toLowerCase();
       const kind = type === undefined ? undefined : TYPES[type as keyof typeof TYPES];
       if (kind === undefined) throw invalid('type', 'type must be ids, keys or listReference');
@@ -108,13 +104,10 @@ export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core 
     url: '/v1/contacts/actions/delete/configSettings',
     config: { scope: 'erase' },
     schema: {
-      tags,
-      security,
       summary: 'Marketing Cloud delete settings: {"items":[{"settingKey":"SuppressionRestoreUntilDays","value":"-1"}]} sets the account\'s suppression window (-1: purge at once)',
       body: AnyBody,
-      response: { ...mcErrors },
     },
-    handler: async (request: FastifyRequest) => {
+    handler: async (request) => {
       const items = field(request.body, 'items');
       if (!Array.isArray(items) || items.length === 0) throw invalid('items', 'items is a non-empty array of {settingKey, value}');
       let days: number | undefined;
@@ -134,10 +127,7 @@ export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core 
   app.get('/v1/contacts/actions/delete/status', {
     config: { scope: 'read' },
     schema: {
-      tags,
-      security,
       summary: 'Marketing Cloud delete status (?operationID=): operation (phase one: Pending, Processing, Completed) and, once phase two has begun, backgroundOperationsSummary (Processing, Completed)',
-      response: { ...mcErrors },
     },
   }, async (request) => {
     const id = operationIdOf(lowerQuery(request.query).operationid, 'operationID');
@@ -150,8 +140,8 @@ export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core 
     method: 'GET',
     url: '/v1/contacts/deleteOperations',
     config: { scope: 'read' },
-    schema: { tags, security, summary: 'Marketing Cloud delete operations of the account, newest first ($page, $pagesize)', response: { ...mcErrors } },
-    handler: async (request: FastifyRequest) => {
+    schema: { summary: 'Marketing Cloud delete operations of the account, newest first ($page, $pagesize)' },
+    handler: async (request) => {
       const query = lowerQuery(request.query);
       const page = query.$page === undefined ? 1 : Number(query.$page);
       const size = query.$pagesize === undefined ? 50 : Number(query.$pagesize);
@@ -176,7 +166,7 @@ export async function deleteRoutes(app: FastifyInstance, { core }: { core: Core 
 
   app.post('/v1/operations/delete/:id/retry', {
     config: { scope: 'erase' },
-    schema: { tags, security, summary: 'Marketing Cloud retry of a failed delete operation: restarts it where it stopped', response: { ...mcErrors } },
+    schema: { summary: 'Marketing Cloud retry of a failed delete operation: restarts it where it stopped' },
   }, async (request) => {
     const id = operationIdOf((request.params as { id: string }).id, 'operationID');
     const op = await core.operations.retry(request.actor, id);

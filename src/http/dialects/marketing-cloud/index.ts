@@ -2,7 +2,7 @@ import { defineSurface } from '../../surface.js';
 import { analyticsRoutes } from './analytics.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { deleteRoutes } from './delete.routes.js';
-import { MarketingCloudErrorSchema, sendMarketingCloudError } from './errors.js';
+import { MarketingCloudErrorSchema, mcErrors, sendMarketingCloudError } from './errors.js';
 import { tokenRoutes } from './token.routes.js';
 
 const MINUTE = 60_000;
@@ -24,6 +24,7 @@ export const marketingCloudSurface = defineSurface({
   credentials: ['access-token'],
   rateLimits: { policies: (config) => ({ default: { bucket: 'marketing-cloud', limit: config.marketingCloudRateLimit, windowMs: MINUTE } }) },
   schemas: [MarketingCloudErrorSchema],
+  docs: { tags: ['Marketing Cloud'], security: [{ bearer: [] }], errorResponses: mcErrors },
   renderError: sendMarketingCloudError,
   unknownRoute: { message: 'Resource not found' },
 });

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Core } from '../../../core/core.js';
+import type { SurfaceApp, SurfaceContext } from '../../surface.js';
+import type { FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../../core/errors.js';
 import { hasScope } from '../../../core/keys/scopes.js';
 import type { Scope } from '../../../core/keys/scopes.js';
+import { parseNumericId } from '../../../core/refs.js';
 import { field } from './case.js';
-import { mcErrors } from './errors.js';
 import { publicBaseUrl } from '../../public-url.js';
 
 /** Marketing Cloud's token lifetime is 20 minutes; it announces a little less, as its real answers do. */
@@ -37,15 +37,14 @@ const text = (value: unknown, name: string, max: number): string | undefined => 
  * stored hashed; revoking the key revokes it. `scope` is accepted and not used: a token
  * carries its key's scopes.
  */
-export async function tokenRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
+export async function tokenRoutes(app: SurfaceApp, { core }: SurfaceContext): Promise<void> {
   app.post('/', {
     config: { scope: false },
     bodyLimit: 16 * 1024,
     schema: {
-      tags: ['Marketing Cloud'],
       summary: 'Marketing Cloud access token (OAuth2 client credentials): client_id = key id, client_secret = key secret, account_id = own or sub-account id',
+      // Open: the key's id and secret come in the body, and the bearer token the surface's other routes take comes from here.
       security: [],
-      response: { ...mcErrors },
     },
   }, async (request) => {
     const body = request.body;
@@ -58,7 +57,7 @@ export async function tokenRoutes(app: FastifyInstance, { core }: { core: Core }
     const rawAccount = field(body, 'account_id');
     let accountId: number | undefined;
     if (rawAccount !== undefined && rawAccount !== null && rawAccount !== '') {
-      const value = typeof rawAccount === 'number' ? rawAccount : typeof rawAccount === 'string' && /^\d{1,15}$/.test(rawAccount.trim()) ? Number(rawAccount.trim()) : Number.NaN;
+      const value = typeof rawAccount === 'number' ? rawAccount : typeof rawAccount === 'string' ? (parseNumericId(rawAccount.trim()) ?? Number.NaN) : Number.NaN;
       if (!Number.isSafeInteger(value) || value <= 0) throw new AppError('FORBIDDEN', 'account_id must be the numeric id (MID) of the key\'s own account or one of its sub-accounts', { field: 'account_id' });
       accountId = value;
     }
