@@ -37,7 +37,7 @@ for (const engine of ENGINES) {
 
     it('names the accepted content types', async () => {
       const res = t.app.inject({ method: 'POST', url: '/v1/lists', headers: { ...t.auth(), 'content-type': 'application/xml' }, payload: '<list/>' });
-      assert.match(await detail(res, 415), /send application\/json \(and text\/csv for POST \/v1\/imports\)/);
+      assert.match(await detail(res, 415), /send application\/json \(and text\/csv or a multipart\/form-data upload for POST \/v1\/imports\)/);
     });
   });
 }
