@@ -6,12 +6,11 @@ import { SCRUBBABLE_TABLES } from '../ports.js';
 import type { Repositories } from '../ports.js';
 import type { CountsDelta, Operation, OperationAction, OperationChunk, ValueSelectorKind } from './operation.js';
 import type { OperationKindHandler } from './operation-kind.js';
-import { VALUE_SELECTOR_KINDS } from './operation.js';
+import { isValueSelector, planChunks } from './plan-chunks.js';
 import { targetHash } from './targets.js';
 
 const COLUMN: Record<ValueSelectorKind, IdentityColumn> = { ids: 'id', uuids: 'uuid', external_keys: 'external_key', emails: 'email_norm' };
 
-const isValueSelector = (kind: string): kind is ValueSelectorKind => (VALUE_SELECTOR_KINDS as readonly string[]).includes(kind);
 
 /** The contacts a range-planned selector covers: those the action can change (a scheduler purge: those due). */
 function filterOf(operation: Operation): ContactFilter {
@@ -28,16 +27,7 @@ function filterOf(operation: Operation): ContactFilter {
  */
 export function deletionHandler(deps: CoreDeps): OperationKindHandler {
   return {
-    async plan(tx, operation, { chunkSize }) {
-      if (isValueSelector(operation.selectorKind)) {
-        const rows = Number(operation.params.targetRows ?? 0);
-        const chunks = [];
-        for (let start = 1; start <= rows; start += chunkSize) chunks.push({ rangeStart: start, rangeEnd: Math.min(rows, start + chunkSize - 1) });
-        return { chunks };
-      }
-      const { ranges, total } = await tx.lifecycle.planRanges(operation.accountId, filterOf(operation), chunkSize);
-      return { chunks: ranges, expected: total };
-    },
+    plan: (tx, operation, { chunkSize }) => planChunks(tx, operation, filterOf(operation), chunkSize),
 
     async processChunk(tx, operation, chunk, { now }) {
       const account = await tx.accounts.findById(operation.accountId);

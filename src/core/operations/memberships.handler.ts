@@ -4,7 +4,7 @@ import type { Repositories } from '../ports.js';
 import { processTargets } from './deletion.handler.js';
 import type { Operation } from './operation.js';
 import type { OperationKindHandler } from './operation-kind.js';
-import { VALUE_SELECTOR_KINDS } from './operation.js';
+import { isValueSelector, planChunks } from './plan-chunks.js';
 
 /** Bulk list-membership work: its own kind of operation, beside deletion and imports. */
 export const MEMBERSHIPS_KIND = 'memberships';
@@ -18,7 +18,6 @@ export const MEMBERSHIPS_KIND = 'memberships';
 export const MEMBERSHIP_ACTIONS = ['add_to_lists', 'remove_from_lists', 'delete_list'] as const;
 export type MembershipAction = (typeof MEMBERSHIP_ACTIONS)[number];
 
-const isValueSelector = (kind: string): boolean => (VALUE_SELECTOR_KINDS as readonly string[]).includes(kind);
 
 /** The contacts a range selector covers: active ones (`all`), or the members of the source lists. */
 function filterOf(operation: Operation): ContactFilter {
@@ -52,16 +51,7 @@ async function apply(tx: Repositories, operation: Operation, contacts: readonly 
 /** Adds contacts to lists (reviving deleted ones) or takes them off, in chunks like deletion work. */
 export function membershipsHandler(deps: CoreDeps): OperationKindHandler {
   return {
-    async plan(tx, operation, { chunkSize }) {
-      if (isValueSelector(operation.selectorKind)) {
-        const rows = Number(operation.params.targetRows ?? 0);
-        const chunks = [];
-        for (let start = 1; start <= rows; start += chunkSize) chunks.push({ rangeStart: start, rangeEnd: Math.min(rows, start + chunkSize - 1) });
-        return { chunks };
-      }
-      const { ranges, total } = await tx.lifecycle.planRanges(operation.accountId, filterOf(operation), chunkSize);
-      return { chunks: ranges, expected: total };
-    },
+    plan: (tx, operation, { chunkSize }) => planChunks(tx, operation, filterOf(operation), chunkSize),
 
     async processChunk(tx, operation, chunk, { now }) {
       if (!isValueSelector(operation.selectorKind)) {
