@@ -2,12 +2,10 @@ import { AuditService } from '../audit/audit.service.js';
 import type { CoreDeps } from '../context.js';
 import type { Actor } from '../actor.js';
 import type { Contact } from '../contacts/contact.js';
-import { newUuid } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import { isId } from '../input.js';
 import { requireScope } from '../keys/scopes.js';
-import { auditOperation } from '../operations/audit-operation.js';
-import { finishOperation } from '../operations/finish.js';
+import { recordDoneOperation } from '../operations/record-done.js';
 import { DELETION_KIND } from '../operations/operation.js';
 import type { Operation, OperationAction } from '../operations/operation.js';
 import { scopeForAction } from '../operations/operation-scope.js';
@@ -172,29 +170,8 @@ export class LifecycleService {
   }
 
   /** The completed operation of size 1 that records a single-contact change; its storage scrub (if any) is the worker's. */
-  private async recordSingle(tx: Repositories, actor: Actor, action: OperationAction, now: number, needsScrub: boolean, label: string | undefined): Promise<Operation> {
-    const created = await tx.operations.insert({
-      accountId: actor.accountId,
-      uuid: newUuid(),
-      parentId: null,
-      kind: DELETION_KIND,
-      action,
-      selectorKind: 'ids',
-      selectorSize: 1,
-      params: { single: true, ...(label !== undefined ? { label } : {}), ...(actor.operator ? { operator: actor.operator } : {}), ...(action === 'soft_delete' ? { purgesAtOnce: needsScrub } : {}) },
-      dryRun: false,
-      state: 'processing',
-      expected: 1,
-      processed: 0,
-      invalid: 0,
-      duplicates: 0,
-      requestedByKeyId: actor.keyId,
-      via: actor.via,
-      now,
-    });
-    await auditOperation(this.deps, tx, created, 'operation.created');
-    await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
-    const counted = (await tx.operations.findById(null, created.id)) ?? created;
-    return finishOperation(this.deps, tx, counted, 'completed', now, { needsScrub });
+  private recordSingle(tx: Repositories, actor: Actor, action: OperationAction, now: number, needsScrub: boolean, label: string | undefined): Promise<Operation> {
+    const params = { single: true, ...(label !== undefined ? { label } : {}), ...(action === 'soft_delete' ? { purgesAtOnce: needsScrub } : {}) };
+    return recordDoneOperation(this.deps, tx, actor, { kind: DELETION_KIND, action, selectorKind: 'ids', params }, now, { needsScrub });
   }
 }

@@ -12,6 +12,7 @@ import { suppressionWindowOf } from '../accounts/account.js';
 import { DAY_MS } from '../clock.js';
 import { softDeletePurgesAtOnce } from '../lifecycle/apply-action.js';
 import { deletionHandler } from './deletion.handler.js';
+import { recordDoneOperation } from './record-done.js';
 import { MEMBERSHIPS_KIND, membershipsHandler } from './memberships.handler.js';
 import { DELETION_KIND, MAX_SELECTOR_LISTS, MAX_TARGETS, OPERATION_ACTIONS, OPERATION_STATES, TARGET_OUTCOMES, VALUE_SELECTOR_KINDS } from './operation.js';
 import type {
@@ -197,32 +198,7 @@ export class OperationsService {
       if (!(await tx.lists.findById(actor.accountId, listId, { lock: 'update' }))) throw notFound('list');
       await assertRoomForOperation(tx, actor.accountId);
       await tx.lists.delete(actor.accountId, listId);
-      const created = await this.insertOne(
-        tx,
-        {
-          accountId: actor.accountId,
-          uuid: newUuid(),
-          parentId: null,
-          kind: MEMBERSHIPS_KIND,
-          action: 'delete_list',
-          selectorKind: 'list',
-          selectorSize: 1,
-          params: { listId, ...(options.label ? { label: options.label } : {}) },
-          dryRun: false,
-          state: 'processing',
-          expected: 1,
-          processed: 0,
-          invalid: 0,
-          duplicates: 0,
-          requestedByKeyId: actor.keyId,
-          via: actor.via,
-          now,
-        },
-        undefined,
-      );
-      await tx.operations.addCounts(created.id, { processed: 1, succeeded: 1 }, now);
-      const counted = (await tx.operations.findById(null, created.id)) ?? created;
-      return finishOperation(this.deps, tx, counted, 'completed', now);
+      return recordDoneOperation(this.deps, tx, actor, { kind: MEMBERSHIPS_KIND, action: 'delete_list', selectorKind: 'list', params: { listId, ...(options.label ? { label: options.label } : {}) } }, now);
     });
     return withRates(operation, now);
   }
