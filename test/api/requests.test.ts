@@ -132,9 +132,18 @@ for (const engine of ENGINES) {
     it('shows a past-due request as overdue, extends it once with a reason (audited) and rejects another (audited)', async () => {
       const key = await createKey(t, ['erase']);
       const eraser = api(t, t.auth(key));
+      const scrape = async () => {
+        const text = (await parent.get('/metrics')).body;
+        const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2]);
+        return { open: value('lethe_privacy_requests_open'), soon: value('lethe_privacy_requests_due_soon'), overdue: value('lethe_privacy_requests_overdue') };
+      };
+      const before = await scrape();
+      assert.ok(Number.isFinite(before.overdue), 'the gauges are exported');
       const received = new Date(t.clock.now() - 40 * DAY_MS).toISOString();
       const late = (await eraser.post('/v1/requests', { type: 'erasure', person: { emails: ['late@example.com'] }, received_at: received, reference: 'T-9' })).json();
       assert.equal(late.overdue, true);
+      const withLate = await scrape();
+      assert.deepEqual(withLate, { open: before.open + 1, soon: before.soon + 1, overdue: before.overdue + 1 }, 'open, due soon and overdue in /metrics');
       const overdue = (await eraser.get('/v1/requests?overdue=true')).json();
       assert.ok(overdue.data.some((r: { id: number }) => r.id === late.id));
 
@@ -147,6 +156,9 @@ for (const engine of ENGINES) {
       assert.equal(extended.json().extension.reason, 'many requests this month');
       assert.equal(extended.json().overdue, false);
       assert.equal((await eraser.post(`/v1/requests/${late.id}/extend`, { reason: 'again' })).statusCode, 409, 'once only');
+      const extendedFigures = await scrape();
+      assert.equal(extendedFigures.overdue, before.overdue, 'no longer overdue once extended');
+      assert.equal(extendedFigures.open, before.open + 1);
 
       const other = (await eraser.post('/v1/requests', { type: 'erasure', person: { emails: ['reject@example.com'] } })).json();
       const rejected = await eraser.post(`/v1/requests/${other.id}/reject`, { reason: 'identity not verified' });
@@ -165,6 +177,7 @@ for (const engine of ENGINES) {
       // The clock moves past the extended deadline too.
       t.clock.advanceDays(60);
       assert.equal((await eraser.get(`/v1/requests/${late.id}`)).json().overdue, true);
+      assert.ok((await scrape()).overdue >= before.overdue + 1);
     });
 
     it('refuses bad input with a problem naming the field, and writes nothing', async () => {
