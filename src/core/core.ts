@@ -13,6 +13,7 @@ import { importHandler } from './imports/import.handler.js';
 import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
 import { RateLimitsService } from './rate-limits/rate-limits.service.js';
+import { RequestsService } from './requests/requests.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -30,6 +31,7 @@ export function createCore(deps: CoreDeps) {
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),
+    requests: new RequestsService(deps, operations),
   };
   core.operations.registerKind(IMPORT_KIND, importHandler());
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };

@@ -11,6 +11,7 @@ import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
 import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
+import type { PrivacyRequestsRepository } from './requests/request.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -30,11 +31,13 @@ export interface Repositories {
   operations: OperationsRepository;
   operationStats: OperationStatsRepository;
   rateLimits: RateLimitsRepository;
+  requests: PrivacyRequestsRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */
 export const SCRUBBABLE_TABLES = ['contacts', 'events', 'list_memberships', 'operation_targets'] as const;
-export type ScrubbableTable = (typeof SCRUBBABLE_TABLES)[number];
+/** Those, and the stored exports of access requests (scrubbed when an export is deleted). */
+export type ScrubbableTable = (typeof SCRUBBABLE_TABLES)[number] | 'privacy_request_parts';
 
 /**
  * How PostgreSQL storage is scrubbed. `rewrite` (default): VACUUM FULL, which writes the

@@ -10,12 +10,13 @@ import { indexRoutes } from './index.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
 import { operationsRoutes } from './operations.routes.js';
+import { requestsRoutes } from './requests.routes.js';
 import { ProblemSchema } from './schemas.js';
 
 /** Lethe's own API under /v1: Bearer keys, per-route scopes, RFC 9457 problem details. */
 export const nativeSurface = defineSurface({
   name: 'native',
-  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes] }],
+  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, requestsRoutes] }],
   credentials: ['bearer-key'],
   schemas: [ProblemSchema],
   renderError: sendProblem,

@@ -431,6 +431,19 @@ export class KyselyOperationsRepository implements OperationsRepository {
     return Number(row.n);
   }
 
+  async findByTargetHashes(accountId: number, valueHashes: readonly string[], limit: number): Promise<Operation[]> {
+    if (valueHashes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', 'in', (eb) => eb.selectFrom('operation_targets').select('operation_id').where('account_id', '=', accountId).where('value_hash', 'in', [...valueHashes]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toOperation);
+  }
+
   async hasActiveSchedulerPurge(accountId: number): Promise<boolean> {
     const row = await this.db
       .selectFrom('operations')
