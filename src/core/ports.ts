@@ -11,6 +11,7 @@ import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
 import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
+import type { ErasedAddressesRepository } from './reimport/erased-address.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -30,6 +31,7 @@ export interface Repositories {
   operations: OperationsRepository;
   operationStats: OperationStatsRepository;
   rateLimits: RateLimitsRepository;
+  erasedAddresses: ErasedAddressesRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

@@ -15,6 +15,7 @@ export interface AccountsTable {
   restore_window_days: number | null;
   suppression_window_days: number | null;
   retention_days: Generated<number>;
+  reimport_policy: Generated<string>;
   created_at: number;
   updated_at: number;
 }
@@ -177,6 +178,13 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface ErasedAddressesTable {
+  account_id: number;
+  address_hash: string;
+  operation_id: number | null;
+  erased_at: number;
+}
+
 export interface RateLimitsTable {
   account_id: number;
   bucket: string;
@@ -198,4 +206,5 @@ export interface Database {
   operation_targets: OperationTargetsTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  erased_addresses: ErasedAddressesTable;
 }

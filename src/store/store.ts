@@ -19,6 +19,7 @@ import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import { KyselyRateLimitsRepository } from './repositories/rate-limits.repository.js';
+import { KyselyErasedAddressesRepository } from './repositories/erased-addresses.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -37,6 +38,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     operations: new KyselyOperationsRepository(db, capabilities),
     operationStats: new KyselyOperationStatsRepository(db),
     rateLimits: new KyselyRateLimitsRepository(db),
+    erasedAddresses: new KyselyErasedAddressesRepository(db, capabilities),
   };
 }
 

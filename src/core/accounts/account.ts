@@ -1,3 +1,5 @@
+import type { ReimportPolicy } from '../reimport/erased-address.js';
+
 export interface Account {
   id: number;
   parentId: number | null;
@@ -12,6 +14,8 @@ export interface Account {
    * (`DEFAULT_SUPPRESSION_WINDOW_DAYS`).
    */
   suppressionWindowDays: number | null;
+  /** What a write of an address once erased here does: allow (default), warn or block. */
+  reimportPolicy: ReimportPolicy;
   createdAt: number;
   updatedAt: number;
 }
@@ -22,12 +26,14 @@ export interface NewAccount {
   restoreWindowDays?: number | null;
   retentionDays?: number;
   suppressionWindowDays?: number | null;
+  reimportPolicy?: ReimportPolicy;
 }
 
 export interface AccountSettingsPatch {
   restoreWindowDays?: number | null;
   retentionDays?: number;
   suppressionWindowDays?: number | null;
+  reimportPolicy?: ReimportPolicy;
 }
 
 /** The suppression window when an account sets none: 14 days, as Marketing Cloud's status reports show. */

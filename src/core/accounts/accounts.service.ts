@@ -8,6 +8,7 @@ import { hasControlChars } from '../text.js';
 import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
+import { isReimportPolicy, REIMPORT_POLICIES } from '../reimport/erased-address.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
@@ -28,10 +29,13 @@ export function validateSettings(patch: AccountSettingsPatch): void {
   if (suppressionWindowDays !== undefined && suppressionWindowDays !== null && (!Number.isInteger(suppressionWindowDays) || suppressionWindowDays < -1 || suppressionWindowDays > 3650)) {
     throw invalid('suppression_window_days', 'suppression_window_days is -1 (purge at once), null (the default, 14) or 0 to 3650 days');
   }
+  if (patch.reimportPolicy !== undefined && !isReimportPolicy(patch.reimportPolicy)) {
+    throw invalid('reimport_policy', `reimport_policy is one of ${REIMPORT_POLICIES.join(', ')}`);
+  }
 }
 
 /** The settings as the audit records them: numbers and nulls only. */
-const settingsData = (a: Account) => ({ restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays, suppression_window_days: a.suppressionWindowDays });
+const settingsData = (a: Account) => ({ restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays, suppression_window_days: a.suppressionWindowDays, reimport_policy: a.reimportPolicy });
 
 export class AccountsService {
   readonly #audit: AuditService;
@@ -59,7 +63,7 @@ export class AccountsService {
     try {
       return await this.deps.store.transaction(async (tx) => {
         const account = await tx.accounts.create(
-          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null },
+          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null, reimportPolicy: settings.reimportPolicy ?? 'allow' },
           this.deps.clock.now(),
         );
         // In the parent's chain (who created it) and in the sub-account's own (where it starts).
@@ -133,7 +137,7 @@ export class AccountsService {
         action: 'settings.updated',
         subjectType: 'account',
         subjectId: String(actor.accountId),
-        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days },
+        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days, previous_reimport_policy: previous.reimport_policy },
       });
       return after;
     }, { lockAccounts: [actor.accountId] });
