@@ -23,7 +23,8 @@ export async function dashboardRoutes(app: FastifyInstance, { root = DASHBOARD_D
     root,
     prefix: '/dashboard/',
     index: ['index.html'],
-    wildcard: true,
+    // The files found at start are routes of their own (the build does not change under a running server); the folder serves index.html.
+    wildcard: false,
     // Hashed asset names change with every build; the page itself is asked for again each time.
     setHeaders: (res, path) => {
       res.header('content-security-policy', CSP);
