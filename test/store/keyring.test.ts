@@ -7,6 +7,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { deriveKek, open, seal, unwrapKey } from '../../src/store/keyring/cipher.js';
 import { Keyring } from '../../src/store/keyring/keyring.js';
+import { Sealer } from '../../src/store/keyring/sealer.js';
 import { ENGINES, createTestDatabase } from '../helpers/engines.js';
 import type { TestDatabase } from '../helpers/engines.js';
 import { searchKeyringStorage } from '../helpers/raw-storage.js';
@@ -154,6 +155,34 @@ for (const engine of ENGINES) {
         await after.close();
       }
       await assert.rejects(Keyring.open({ url, secret }), /another key-encryption key/, 'the old secret no longer opens the keyring');
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`sealer [${engine}]`, () => {
+    let database: TestDatabase;
+    let keyring: Keyring;
+    before(async () => {
+      database = await createTestDatabase(engine);
+      keyring = await Keyring.open({ url: engine === 'sqlite' ? join(database.dir, 'keyring.db') : database.url, secret: randomBytes(32) });
+    });
+    after(async () => {
+      await keyring.close();
+      await database.drop();
+    });
+
+    it('seals a row\'s values as one blob under its owner\'s key; a destroyed key leaves it unreadable', async () => {
+      const sealer = new Sealer(keyring);
+      const [a, b] = [randomUUID(), randomUUID()];
+      const values = [{ email: 'Zoë@Example.org', firstName: 'Zoë' }, { email: 'max@example.org', customFields: { colour: 'teal' } }];
+      const sealed = await sealer.sealMany([{ owner: a, values: values[0] }, { owner: b, values: values[1] }]);
+      assert.equal(sealed.length, 2);
+      for (const blob of sealed) assert.ok(!blob.includes(Buffer.from('example.org')), 'no plaintext in the blob');
+      assert.deepEqual(await sealer.openMany([{ owner: a, sealed: sealed[0] as Buffer }, { owner: b, sealed: sealed[1] as Buffer }, { owner: a, sealed: null }]), [...values, undefined]);
+      await assert.rejects(sealer.openMany([{ owner: b, sealed: sealed[0] as Buffer }]), 'a blob opens only for its own owner');
+      await keyring.destroy([a]);
+      assert.deepEqual(await sealer.openMany([{ owner: a, sealed: sealed[0] as Buffer }, { owner: b, sealed: sealed[1] as Buffer }]), [undefined, values[1]]);
     });
   });
 }

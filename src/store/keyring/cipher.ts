@@ -34,9 +34,26 @@ export function deriveKek(secret: Buffer): Kek {
   return { id, key };
 }
 
+/**
+ * Nonces drawn from one call to the random source per 4,096 messages: a call per message
+ * cost a third of a seal's CPU time. Each nonce is still 96 fresh random bits.
+ */
+const NONCES_PER_POOL = 4096;
+let noncePool = Buffer.alloc(0);
+let nonceAt = 0;
+function nextNonce(): Buffer {
+  if (nonceAt >= noncePool.length) {
+    noncePool = randomBytes(NONCE_BYTES * NONCES_PER_POOL);
+    nonceAt = 0;
+  }
+  const nonce = noncePool.subarray(nonceAt, nonceAt + NONCE_BYTES);
+  nonceAt += NONCE_BYTES;
+  return nonce;
+}
+
 /** Encrypts and authenticates `plaintext` under `key`, bound to `aad`. */
 export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = nextNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const head = Buffer.allocUnsafe(1 + NONCE_BYTES);
