@@ -14,6 +14,7 @@ import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
 import { RateLimitsService } from './rate-limits/rate-limits.service.js';
 import { RequestsService } from './requests/requests.service.js';
+import { ErasedAddressesService } from './reimport/erased-addresses.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -32,8 +33,9 @@ export function createCore(deps: CoreDeps) {
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),
     requests: new RequestsService(deps, operations),
+    erasedAddresses: new ErasedAddressesService(deps),
   };
-  core.operations.registerKind(IMPORT_KIND, importHandler());
+  core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };
 }
 

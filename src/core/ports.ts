@@ -12,6 +12,7 @@ import type { MetaRepository } from './meta.js';
 import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
 import type { PrivacyRequestsRepository } from './requests/request.js';
+import type { ErasedAddressesRepository } from './reimport/erased-address.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -32,6 +33,7 @@ export interface Repositories {
   operationStats: OperationStatsRepository;
   rateLimits: RateLimitsRepository;
   requests: PrivacyRequestsRepository;
+  erasedAddresses: ErasedAddressesRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

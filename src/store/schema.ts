@@ -17,6 +17,7 @@ export interface AccountsTable {
   retention_days: Generated<number>;
   request_due_days: number | null;
   request_max_days: number | null;
+  reimport_policy: Generated<string>;
   created_at: number;
   updated_at: number;
 }
@@ -179,6 +180,13 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface ErasedAddressesTable {
+  account_id: number;
+  address_hash: string;
+  operation_id: number | null;
+  erased_at: number;
+}
+
 export interface RateLimitsTable {
   account_id: number;
   bucket: string;
@@ -241,4 +249,5 @@ export interface Database {
   rate_limits: RateLimitsTable;
   privacy_requests: PrivacyRequestsTable;
   privacy_request_parts: PrivacyRequestPartsTable;
+  erased_addresses: ErasedAddressesTable;
 }

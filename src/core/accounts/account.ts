@@ -1,3 +1,5 @@
+import type { ReimportPolicy } from '../reimport/erased-address.js';
+
 export interface Account {
   id: number;
   parentId: number | null;
@@ -16,6 +18,8 @@ export interface Account {
   requestDueDays: number | null;
   /** The most days after receipt an extended request may be due (null: `DEFAULT_REQUEST_MAX_DAYS`). */
   requestMaxDays: number | null;
+  /** What a write of an address once erased here does: allow (default), warn or block. */
+  reimportPolicy: ReimportPolicy;
   createdAt: number;
   updatedAt: number;
 }
@@ -26,6 +30,7 @@ export interface NewAccount {
   restoreWindowDays?: number | null;
   retentionDays?: number;
   suppressionWindowDays?: number | null;
+  reimportPolicy?: ReimportPolicy;
 }
 
 export interface AccountSettingsPatch {
@@ -34,6 +39,7 @@ export interface AccountSettingsPatch {
   suppressionWindowDays?: number | null;
   requestDueDays?: number;
   requestMaxDays?: number;
+  reimportPolicy?: ReimportPolicy;
 }
 
 /** GDPR Art. 12(3): one month to answer a request ... */

@@ -8,6 +8,7 @@ import { hasControlChars } from '../text.js';
 import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
+import { isReimportPolicy, REIMPORT_POLICIES } from '../reimport/erased-address.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
@@ -31,6 +32,9 @@ export function validateSettings(patch: AccountSettingsPatch): void {
   for (const [field, value] of [['request_due_days', patch.requestDueDays], ['request_max_days', patch.requestMaxDays]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 3650)) throw invalid(field, `${field} is 1 to 3650 days`);
   }
+  if (patch.reimportPolicy !== undefined && !isReimportPolicy(patch.reimportPolicy)) {
+    throw invalid('reimport_policy', `reimport_policy is one of ${REIMPORT_POLICIES.join(', ')}`);
+  }
 }
 
 /** The settings as the audit records them: numbers and nulls only. */
@@ -40,6 +44,7 @@ const settingsData = (a: Account) => ({
   suppression_window_days: a.suppressionWindowDays,
   request_due_days: requestDeadlinesOf(a).dueDays,
   request_max_days: requestDeadlinesOf(a).maxDays,
+  reimport_policy: a.reimportPolicy,
 });
 
 export class AccountsService {
@@ -68,7 +73,7 @@ export class AccountsService {
     try {
       return await this.deps.store.transaction(async (tx) => {
         const account = await tx.accounts.create(
-          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null },
+          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null, reimportPolicy: settings.reimportPolicy ?? 'allow' },
           this.deps.clock.now(),
         );
         // In the parent's chain (who created it) and in the sub-account's own (where it starts).
@@ -144,7 +149,7 @@ export class AccountsService {
         action: 'settings.updated',
         subjectType: 'account',
         subjectId: String(actor.accountId),
-        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days, previous_request_due_days: previous.request_due_days, previous_request_max_days: previous.request_max_days },
+        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days, previous_request_due_days: previous.request_due_days, previous_request_max_days: previous.request_max_days, previous_reimport_policy: previous.reimport_policy },
       });
       return after;
     }, { lockAccounts: [actor.accountId] });

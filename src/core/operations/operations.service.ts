@@ -359,6 +359,7 @@ export class OperationsService {
       ...(query.state !== undefined ? { state: query.state } : {}),
       ...(query.action !== undefined ? { action: query.action } : {}),
       ...(query.kind !== undefined ? { kind: query.kind } : {}),
+      ...(query.via !== undefined ? { via: query.via } : {}),
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
       ...(beforeId !== undefined ? { beforeId } : {}),

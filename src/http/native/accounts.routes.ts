@@ -4,6 +4,14 @@ import type { Account } from '../../core/accounts/account.js';
 import { requestDeadlinesOf } from '../../core/accounts/account.js';
 import { toIso } from '../../core/clock.js';
 import { errorResponses, IsoTime } from './schemas.js';
+import { REIMPORT_POLICIES } from '../../core/reimport/erased-address.js';
+import type { ReimportPolicy } from '../../core/reimport/erased-address.js';
+
+const ReimportPolicySchema = Type.Unsafe<ReimportPolicy>({
+  type: 'string',
+  enum: [...REIMPORT_POLICIES],
+  description: 'What a write of an address once erased in this account does: allow (default: it comes back), warn (it comes back, reported as once_erased), block (that item is refused, the others proceed)',
+});
 
 const AccountSchema = Type.Object({
   id: Type.Integer(),
@@ -15,6 +23,7 @@ const AccountSchema = Type.Object({
     suppression_window_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Days contacts deleted through Marketing Cloud\'s Contact Delete stay suppressed (restorable) before purge; -1 purges at once; null: 14' }),
     request_due_days: Type.Integer({ description: 'Days a privacy request is due after it was received (default 30)' }),
     request_max_days: Type.Integer({ description: 'The most days after receipt an extended privacy request may be due (default 90)' }),
+    reimport_policy: ReimportPolicySchema,
   }),
   created_at: IsoTime,
   updated_at: IsoTime,
@@ -27,6 +36,7 @@ const SettingsBody = Type.Object(
     suppression_window_days: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()])),
     request_due_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     request_max_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    reimport_policy: Type.Optional(ReimportPolicySchema),
   },
   { additionalProperties: false },
 );
@@ -41,6 +51,7 @@ export const presentAccount = (a: Account) => ({
     suppression_window_days: a.suppressionWindowDays,
     request_due_days: requestDeadlinesOf(a).dueDays,
     request_max_days: requestDeadlinesOf(a).maxDays,
+    reimport_policy: a.reimportPolicy,
   },
   created_at: toIso(a.createdAt),
   updated_at: toIso(a.updatedAt),
@@ -54,7 +65,7 @@ export async function accountsRoutes(app: SurfaceApp, { core }: SurfaceContext):
 
   app.patch('/account/settings', {
     config: { scope: 'admin' },
-    schema: { tags: ['accounts'], summary: 'Change the restore window, the retention of erased contacts and the deadlines of privacy requests', body: SettingsBody, response: { 200: AccountSchema, ...errorResponses } },
+    schema: { tags: ['accounts'], summary: 'Change the restore window, the retention of erased contacts the deadlines of privacy requests and the re-import policy', body: SettingsBody, response: { 200: AccountSchema, ...errorResponses } },
   }, async (request) => {
     const body = request.body;
     const account = await core.accounts.updateSettings(request.actor, {
@@ -63,6 +74,7 @@ export async function accountsRoutes(app: SurfaceApp, { core }: SurfaceContext):
       ...(body.suppression_window_days !== undefined ? { suppressionWindowDays: body.suppression_window_days } : {}),
       ...(body.request_due_days !== undefined ? { requestDueDays: body.request_due_days } : {}),
       ...(body.request_max_days !== undefined ? { requestMaxDays: body.request_max_days } : {}),
+      ...(body.reimport_policy !== undefined ? { reimportPolicy: body.reimport_policy } : {}),
     });
     return presentAccount(account);
   });
@@ -86,6 +98,7 @@ export async function accountsRoutes(app: SurfaceApp, { core }: SurfaceContext):
       ...(s.restore_window_days !== undefined ? { restoreWindowDays: s.restore_window_days } : {}),
       ...(s.retention_days !== undefined ? { retentionDays: s.retention_days } : {}),
       ...(s.suppression_window_days !== undefined ? { suppressionWindowDays: s.suppression_window_days } : {}),
+      ...(s.reimport_policy !== undefined ? { reimportPolicy: s.reimport_policy } : {}),
     });
     return reply.status(201).send(presentAccount(account));
   });
