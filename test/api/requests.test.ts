@@ -225,6 +225,10 @@ for (const engine of ENGINES) {
     });
 
     it('holds to scopes: erasure needs erase, access read; a read key sees no erasure requests; sub-accounts see none of the parent', async () => {
+      assert.equal((await t.app.inject({ method: 'GET', url: '/v1/requests' })).statusCode, 401, 'a key is needed');
+      assert.equal((await t.app.inject({ method: 'POST', url: '/v1/requests', headers: { ...t.auth(), 'content-type': 'application/json' }, payload: '{"type":' })).statusCode, 400, 'malformed JSON');
+      const writer = api(t, t.auth(await createKey(t, ['write', 'delete'])));
+      assert.equal((await writer.get('/v1/requests')).statusCode, 403, 'neither read nor erase');
       const reader = api(t, t.auth(await createKey(t, ['read'])));
       const eraser = api(t, t.auth(await createKey(t, ['erase'])));
       assert.equal((await reader.post('/v1/requests', { type: 'erasure', person: { emails: ['x@example.com'] } })).statusCode, 403);

@@ -53,7 +53,7 @@ async function writePart(tx: Repositories, op: Operation, seq: number, accountId
  */
 export function accessHandler(deps: CoreDeps): OperationKindHandler {
   return {
-    async plan(tx, op) {
+    async plan(tx, op, { now }) {
       const kind = op.selectorKind as ValueSelectorKind;
       const rows = Number(op.params.targetRows ?? 0);
       const pending = (await tx.operations.pendingTargets(op.id, 1, Math.max(1, rows))).filter((t): t is { seq: number; value: string; valueHash: string | null } => t.value !== null);
@@ -76,7 +76,7 @@ export function accessHandler(deps: CoreDeps): OperationKindHandler {
       const settled = pending.map((t) => ({ seq: t.seq, valueHash: targetHash(deps.hasher, kind, t.value), found: matched.has(t.value) }));
       await tx.operations.settleTargets(op.id, settled.filter((s) => s.found), 'done', null);
       await tx.operations.settleTargets(op.id, settled.filter((s) => !s.found), 'not_found', null);
-      await tx.operations.addCounts(op.id, { notFound: settled.filter((s) => !s.found).length }, Date.now());
+      await tx.operations.addCounts(op.id, { notFound: settled.filter((s) => !s.found).length }, now);
       // One chunk per contact; a request that found none still has one (empty) chunk, so that it ends, is scrubbed and answered like any other.
       const chunks = contactIds.length > 0 ? contactIds.sort((a, b) => a - b).map((id) => ({ rangeStart: id, rangeEnd: id })) : [{ rangeStart: 0, rangeEnd: 0 }];
       return { chunks, expected: contactIds.length };
