@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DAY_MS } from '../../src/core/clock.js';
+import { EVENTS_PER_CHUNK } from '../../src/core/requests/access.handler.js';
 import { ENGINES } from '../helpers/engines.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { TestApp } from '../helpers/app.js';
@@ -106,6 +107,22 @@ for (const engine of ENGINES) {
       const audit = (await parent.get('/v1/audit?limit=1000')).json() as { data: Array<{ action: string; data: unknown }> };
       assert.ok(audit.data.some((e) => e.action === 'request.completed'));
       assert.ok(!JSON.stringify(audit.data).toLowerCase().includes('dana'));
+    });
+
+    it('exports a contact with more events than one chunk holds: each event once, in the order stored, over several chunks', async () => {
+      const contact = await createContact(brandC, { email: 'busy@example.com' });
+      const n = EVENTS_PER_CHUNK * 2 + 123;
+      const rows = Array.from({ length: n }, (_, i) => ({ contactId: contact.id, type: 'open' as const, messageId: `m${i}`, subject: null, categories: [], ip: null, userAgent: null, url: null, occurredAt: Date.UTC(2026, 0, 1) + ((i * 7919) % n) * 1000 }));
+      for (let i = 0; i < n; i += 10_000) await t.lethe.store.events.insertMany(cId, rows.slice(i, i + 10_000));
+      const req = (await brandC.post('/v1/requests', { type: 'access', person: { uuids: [contact.uuid] } })).json();
+      await drainOperations(t);
+      const shown = (await brandC.get(`/v1/requests/${req.id}`)).json();
+      assert.equal(shown.state, 'completed');
+      assert.equal((await t.lethe.store.operations.findById(null, shown.operation.id))?.chunksTotal, 3, 'three chunks, each its own transaction');
+      const doc = JSON.parse((await brandC.get(`/v1/requests/${req.id}/export`)).body) as { events: Array<{ message_id: string }>; contacts: unknown[] };
+      assert.equal(doc.contacts.length, 1);
+      assert.equal(doc.events.length, n, 'every event');
+      assert.deepEqual(doc.events.map((e) => e.message_id), rows.map((r) => r.messageId), 'once each, in the order stored');
     });
 
     it('expires an export: the parts are deleted and scrubbed, the download refused', async () => {

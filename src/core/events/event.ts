@@ -35,6 +35,10 @@ export interface EventsRepository {
   insertMany(accountId: number, events: readonly NewEvent[]): Promise<number>;
   /** A contact's events in the order they were stored (by id), after `afterId`: each page walks the primary key, however many events there are. */
   pageForContact(accountId: number, contactId: number, page: { afterId?: number; limit: number }): Promise<ContactEvent[]>;
+  /** How many events the contact has. */
+  countForContact(accountId: number, contactId: number): Promise<number>;
+  /** The id of the contact's event at this position (from 0) in id order; undefined past the end. */
+  idAtPosition(accountId: number, contactId: number, position: number): Promise<number | undefined>;
   /** A contact's events, newest first (by time, then id), after `before`. */
   listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]>;
 }

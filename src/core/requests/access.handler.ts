@@ -11,6 +11,14 @@ import type { ExportSection } from './request.js';
 
 /** Events per stored part: one page read, written and dropped at a time (bounded memory). */
 export const EVENTS_PER_PART = 1000;
+/**
+ * Events one chunk writes at most: a contact with more is exported in several chunks (slices
+ * of its history, each its own short transaction), so that no write transaction holds the
+ * database for long, however many events the person has.
+ */
+export const EVENTS_PER_CHUNK = 20_000;
+/** Added to the slice number (a chunk's rangeEnd) on the contact's last slice, which reads to the end. */
+const LAST_SLICE = 1_000_000_000;
 /** Parts of one chunk are numbered from chunk_no × this (the plan's from 1): unique without a counter shared between chunks. */
 const SEQ_BLOCK = 100_000;
 /** Operations listed per account at most (every operation that ever named the person). */
@@ -46,8 +54,9 @@ async function writePart(tx: Repositories, op: Operation, seq: number, accountId
  * The export of an access request (GDPR Art. 15): everything held on the person in each
  * account of the request. The plan resolves the identifiers to contacts (in every account),
  * writes the operations that named them, and forgets the identifiers (only keyed hashes
- * stay, as for every operation); then one chunk per contact writes its record, lists,
- * audit entries and events, the events a page at a time. Reads go through the repositories
+ * stay, as for every operation); then per contact, chunks of at most `EVENTS_PER_CHUNK`
+ * events each (the first also writes its record, lists and audit entries), the events a
+ * page at a time. Reads go through the repositories
  * only. `delete_export` (recorded when an export expires) has no chunks; its scrub removes
  * the deleted parts' bytes.
  */
@@ -59,6 +68,7 @@ export function accessHandler(deps: CoreDeps): OperationKindHandler {
       const pending = (await tx.operations.pendingTargets(op.id, 1, Math.max(1, rows))).filter((t): t is { seq: number; value: string; valueHash: string | null } => t.value !== null);
       const values = pending.map((t) => t.value);
       const contactIds: number[] = [];
+      const contactAccount = new Map<number, number>();
       const matched = new Set<string>();
       let seq = 1;
       for (const accountId of accountIdsOf(op)) {
@@ -66,6 +76,7 @@ export function accessHandler(deps: CoreDeps): OperationKindHandler {
         const hashes = new Set(values.map((v) => targetHash(deps.hasher, kind, v)));
         for (const c of contacts) {
           contactIds.push(c.id);
+          contactAccount.set(c.id, accountId);
           for (const h of identityHashes(deps, c)) hashes.add(h);
           for (const v of values) if (matchesValue(kind, v, c)) matched.add(v);
         }
@@ -77,8 +88,16 @@ export function accessHandler(deps: CoreDeps): OperationKindHandler {
       await tx.operations.settleTargets(op.id, settled.filter((s) => s.found), 'done', null);
       await tx.operations.settleTargets(op.id, settled.filter((s) => !s.found), 'not_found', null);
       await tx.operations.addCounts(op.id, { notFound: settled.filter((s) => !s.found).length }, now);
-      // One chunk per contact; a request that found none still has one (empty) chunk, so that it ends, is scrubbed and answered like any other.
-      const chunks = contactIds.length > 0 ? contactIds.sort((a, b) => a - b).map((id) => ({ rangeStart: id, rangeEnd: id })) : [{ rangeStart: 0, rangeEnd: 0 }];
+      // Per contact, one chunk per slice of its events (rangeStart the contact, rangeEnd the
+      // slice); a request that found nobody still has one (empty) chunk, so that it ends, is
+      // scrubbed and answered like any other.
+      const chunks: Array<{ rangeStart: number; rangeEnd: number }> = [];
+      for (const id of contactIds.sort((a, b) => a - b)) {
+        const accountId = contactAccount.get(id) ?? op.accountId;
+        const slices = Math.max(1, Math.ceil((await tx.events.countForContact(accountId, id)) / EVENTS_PER_CHUNK));
+        for (let k = 0; k < slices; k++) chunks.push({ rangeStart: id, rangeEnd: k === slices - 1 ? LAST_SLICE + k : k });
+      }
+      if (chunks.length === 0) chunks.push({ rangeStart: 0, rangeEnd: 0 });
       return { chunks, expected: contactIds.length };
     },
 
@@ -94,23 +113,32 @@ export function accessHandler(deps: CoreDeps): OperationKindHandler {
           break;
         }
       }
+      const last = chunk.rangeEnd >= LAST_SLICE;
+      const slice = chunk.rangeEnd % LAST_SLICE;
       // Erased or purged since the plan: nothing is held on the person any more.
-      if (!contact || contact.status === 'erased') return { processed: 1, skipped: 1 };
+      if (!contact || contact.status === 'erased') return slice === 0 ? { processed: 1, skipped: 1 } : {};
       let seq = chunk.chunkNo * SEQ_BLOCK;
-      await writePart(tx, op, seq++, accountId, 'contacts', [contactRecord(accountId, contact)]);
-      const memberships = await tx.lists.membershipsOf(accountId, contactId);
-      const lists = new Map((await tx.lists.findByIds(accountId, memberships.map((m) => m.listId))).map((l) => [l.id, l]));
-      await writePart(tx, op, seq++, accountId, 'lists', memberships.map((m) => listRecord(accountId, m, lists.get(m.listId))));
-      await writePart(tx, op, seq++, accountId, 'audit', (await tx.audit.findBySubject(accountId, 'contact', String(contactId))).map(auditRecord));
-      let afterId: number | undefined;
-      for (;;) {
-        const page = await tx.events.pageForContact(accountId, contactId, { ...(afterId !== undefined ? { afterId } : {}), limit: EVENTS_PER_PART });
-        await writePart(tx, op, seq++, accountId, 'events', page.map((e) => eventRecord(accountId, e)));
-        const last = page[page.length - 1];
-        if (!last || page.length < EVENTS_PER_PART) break;
-        afterId = last.id;
+      if (slice === 0) {
+        await writePart(tx, op, seq++, accountId, 'contacts', [contactRecord(accountId, contact)]);
+        const memberships = await tx.lists.membershipsOf(accountId, contactId);
+        const lists = new Map((await tx.lists.findByIds(accountId, memberships.map((m) => m.listId))).map((l) => [l.id, l]));
+        await writePart(tx, op, seq++, accountId, 'lists', memberships.map((m) => listRecord(accountId, m, lists.get(m.listId))));
+        await writePart(tx, op, seq++, accountId, 'audit', (await tx.audit.findBySubject(accountId, 'contact', String(contactId))).map(auditRecord));
       }
-      return { processed: 1, succeeded: 1 };
+      // This slice's events: from the end of the previous slice, EVENTS_PER_CHUNK of them
+      // (the last slice: to the end, events stored since the plan included), a part at a time.
+      let afterId = slice === 0 ? undefined : await tx.events.idAtPosition(accountId, contactId, slice * EVENTS_PER_CHUNK - 1);
+      if (slice > 0 && afterId === undefined) return {};
+      for (let read = 0; last || read < EVENTS_PER_CHUNK; ) {
+        const limit = last ? EVENTS_PER_PART : Math.min(EVENTS_PER_PART, EVENTS_PER_CHUNK - read);
+        const page = await tx.events.pageForContact(accountId, contactId, { ...(afterId !== undefined ? { afterId } : {}), limit });
+        await writePart(tx, op, seq++, accountId, 'events', page.map((e) => eventRecord(accountId, e)));
+        read += page.length;
+        const lastEvent = page[page.length - 1];
+        if (!lastEvent || page.length < limit) break;
+        afterId = lastEvent.id;
+      }
+      return slice === 0 ? { processed: 1, succeeded: 1 } : {};
     },
 
     scrubTables(op) {

@@ -83,6 +83,30 @@ export class KyselyEventsRepository implements EventsRepository {
     return rows.map(toEvent);
   }
 
+  async countForContact(accountId: number, contactId: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('contact_id', '=', contactId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async idAtPosition(accountId: number, contactId: number, position: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('events')
+      .select('id')
+      .where('contact_id', '=', contactId)
+      .where('account_id', '=', accountId)
+      .orderBy('contact_id')
+      .orderBy('id')
+      .limit(1)
+      .offset(position)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
   async listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]> {
     let query = this.db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('contact_id', '=', contactId);
     const before = page.before;
