@@ -100,6 +100,8 @@ export interface PrivacyRequestsRepository {
   figures(now: number, soonAt: number): Promise<RequestFigures>;
   /** The operations of open requests (any account), at most `limit`. */
   openOperationIds(limit: number): Promise<number[]>;
+  /** The account's access requests whose export exists (ready or being written, not yet deleted). */
+  liveExports(accountId: number, limit: number): Promise<PrivacyRequest[]>;
   /** Requests whose export is ready and has expired (not yet deleted). */
   expiredExports(now: number, limit: number): Promise<PrivacyRequest[]>;
   addPart(requestId: number, part: ExportPart): Promise<void>;
