@@ -14,6 +14,7 @@ import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
 import { RateLimitsService } from './rate-limits/rate-limits.service.js';
 import { ErasedAddressesService } from './reimport/erased-addresses.service.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -32,6 +33,7 @@ export function createCore(deps: CoreDeps) {
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),
     erasedAddresses: new ErasedAddressesService(deps),
+    webhooks: new WebhooksService(deps),
   };
   core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };

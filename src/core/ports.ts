@@ -12,6 +12,7 @@ import type { MetaRepository } from './meta.js';
 import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
 import type { ErasedAddressesRepository } from './reimport/erased-address.js';
+import type { WebhooksRepository } from './webhooks/webhook.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -32,6 +33,7 @@ export interface Repositories {
   operationStats: OperationStatsRepository;
   rateLimits: RateLimitsRepository;
   erasedAddresses: ErasedAddressesRepository;
+  webhooks: WebhooksRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

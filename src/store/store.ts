@@ -20,6 +20,7 @@ import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import { KyselyRateLimitsRepository } from './repositories/rate-limits.repository.js';
 import { KyselyErasedAddressesRepository } from './repositories/erased-addresses.repository.js';
+import { KyselyWebhooksRepository } from './repositories/webhooks.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -39,6 +40,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     operationStats: new KyselyOperationStatsRepository(db),
     rateLimits: new KyselyRateLimitsRepository(db),
     erasedAddresses: new KyselyErasedAddressesRepository(db, capabilities),
+    webhooks: new KyselyWebhooksRepository(db),
   };
 }
 
