@@ -63,6 +63,12 @@ export interface Config {
    * unset: built from the request.
    */
   publicUrl: string | undefined;
+  /** Let webhook endpoints point at private, loopback and link-local addresses (default false; tests and closed networks). */
+  webhooksAllowPrivate: boolean;
+  /** How long one webhook delivery may take before it is abandoned as failed (ms). */
+  webhooksTimeoutMs: number;
+  /** Webhook deliveries a worker sends at once. */
+  webhooksConcurrency: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -149,5 +155,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     workerConcurrency: atMost('LETHE_WORKER_CONCURRENCY', intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1), MAX_WORKER_CONCURRENCY),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
     publicUrl: publicUrlOf(pick('publicUrl', 'LETHE_PUBLIC_URL')),
+    webhooksAllowPrivate: boolOf('LETHE_WEBHOOKS_ALLOW_PRIVATE', pick('webhooksAllowPrivate', 'LETHE_WEBHOOKS_ALLOW_PRIVATE'), false),
+    webhooksTimeoutMs: atMost('LETHE_WEBHOOKS_TIMEOUT_MS', intOf('LETHE_WEBHOOKS_TIMEOUT_MS', pick('webhooksTimeoutMs', 'LETHE_WEBHOOKS_TIMEOUT_MS'), 10_000, 100), 60_000),
+    webhooksConcurrency: atMost('LETHE_WEBHOOKS_CONCURRENCY', intOf('LETHE_WEBHOOKS_CONCURRENCY', pick('webhooksConcurrency', 'LETHE_WEBHOOKS_CONCURRENCY'), 8, 1), 64),
   });
 }

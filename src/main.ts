@@ -49,7 +49,7 @@ export async function createLethe(config: Readonly<Config>, options: LetheOption
     throw error;
   }
   let wake = options.notifyWork ?? (() => undefined);
-  const core = createCore({ store, clock: options.clock ?? systemClock, hasher, notifyWork: () => wake(), imports: { chunkSize: config.importChunkSize, maxRows: config.importMaxRows } });
+  const core = createCore({ store, clock: options.clock ?? systemClock, hasher, notifyWork: () => wake(), imports: { chunkSize: config.importChunkSize, maxRows: config.importMaxRows }, webhooks: { allowPrivate: config.webhooksAllowPrivate } });
   return {
     config,
     store,

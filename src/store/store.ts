@@ -21,6 +21,7 @@ import { KyselyOperationStatsRepository } from './repositories/operation-stats.r
 import { KyselyRateLimitsRepository } from './repositories/rate-limits.repository.js';
 import { KyselyPrivacyRequestsRepository } from './repositories/privacy-requests.repository.js';
 import { KyselyErasedAddressesRepository } from './repositories/erased-addresses.repository.js';
+import { KyselyWebhooksRepository } from './repositories/webhooks.repository.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
@@ -41,6 +42,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     rateLimits: new KyselyRateLimitsRepository(db),
     requests: new KyselyPrivacyRequestsRepository(db),
     erasedAddresses: new KyselyErasedAddressesRepository(db, capabilities),
+    webhooks: new KyselyWebhooksRepository(db),
   };
 }
 

@@ -7,6 +7,7 @@ import * as m0006 from './0006_suppression_and_list_keys.js';
 import * as m0007 from './0007_operations_unfinished.js';
 import * as m0009 from './0009_privacy_requests.js';
 import * as m0010 from './0010_reimport_guard.js';
+import * as m0010w from './0010_webhooks.js';
 
 /** Every migration, in order. A new migration is a new file added here; none is ever edited. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0007_operations_unfinished': m0007,
   '0009_privacy_requests': m0009,
   '0010_reimport_guard': m0010,
+  '0010_webhooks': m0010w,
 };
