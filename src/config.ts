@@ -25,6 +25,11 @@ export interface Config {
   keyringSecret: string | undefined;
   /** The keyring secret before a rotation (`lethe keyring rotate` re-wraps what it wrapped). */
   keyringPreviousSecret: string | undefined;
+  /**
+   * Encryption at rest: seal contacts' personal values under their own data keys as they are
+   * written (default off while the stages of issue 14 land; sealed rows are read either way).
+   */
+  encryptAtRest: boolean;
   /** Run the operations worker inside `serve` (default) or only in `lethe worker` processes. */
   embeddedWorker: boolean;
   /** Largest request body, in bytes. */
@@ -138,6 +143,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     keyringUrl,
     keyringSecret: optional(pick('keyringSecret', 'LETHE_KEYRING_SECRET')),
     keyringPreviousSecret: optional(pick('keyringPreviousSecret', 'LETHE_KEYRING_PREVIOUS_SECRET')),
+    encryptAtRest: boolOf('LETHE_ENCRYPT_AT_REST', pick('encryptAtRest', 'LETHE_ENCRYPT_AT_REST'), false),
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
