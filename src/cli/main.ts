@@ -144,6 +144,7 @@ common(program.command('worker').description('run the operations worker (and the
         untilIdle: flags.untilIdle === true,
         signal: abort.signal,
         logger: lethe.logger,
+        webhooks: { timeoutMs: config.webhooksTimeoutMs, concurrency: config.webhooksConcurrency, allowPrivate: config.webhooksAllowPrivate },
       });
       process.stdout.write('lethe worker: stopped\n');
     } catch (error) {

@@ -15,6 +15,7 @@ import { ImportsService } from './imports/imports.service.js';
 import { RateLimitsService } from './rate-limits/rate-limits.service.js';
 import { RequestsService } from './requests/requests.service.js';
 import { ErasedAddressesService } from './reimport/erased-addresses.service.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -34,6 +35,7 @@ export function createCore(deps: CoreDeps) {
     rateLimits: new RateLimitsService(deps),
     requests: new RequestsService(deps, operations),
     erasedAddresses: new ErasedAddressesService(deps),
+    webhooks: new WebhooksService(deps),
   };
   core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };

@@ -13,6 +13,7 @@ import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
 import type { PrivacyRequestsRepository } from './requests/request.js';
 import type { ErasedAddressesRepository } from './reimport/erased-address.js';
+import type { WebhooksRepository } from './webhooks/webhook.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -34,6 +35,7 @@ export interface Repositories {
   rateLimits: RateLimitsRepository;
   requests: PrivacyRequestsRepository;
   erasedAddresses: ErasedAddressesRepository;
+  webhooks: WebhooksRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */

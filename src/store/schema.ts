@@ -70,6 +70,8 @@ export interface ContactsTable {
   deleted_at: number | null;
   erased_at: number | null;
   purge_at: number | null;
+  /** Personal values sealed under the contact's data key (encryption at rest); null on rows written before it. */
+  sealed: Buffer | null;
 }
 
 export interface ListsTable {
@@ -187,6 +189,47 @@ export interface ErasedAddressesTable {
   erased_at: number;
 }
 
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  account_id: number;
+  uuid: string;
+  url: string;
+  description: string | null;
+  event_types: string;
+  enabled: number;
+  secret: string;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  account_id: number;
+  msg_id: string;
+  type: string;
+  payload: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  account_id: number;
+  endpoint_id: number;
+  event_id: number;
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_status: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
 export interface RateLimitsTable {
   account_id: number;
   bucket: string;
@@ -250,4 +293,7 @@ export interface Database {
   privacy_requests: PrivacyRequestsTable;
   privacy_request_parts: PrivacyRequestPartsTable;
   erased_addresses: ErasedAddressesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.routes.js';
 import { contactActionsRoutes } from './contact-actions.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { erasedAddressesRoutes } from './erased-addresses.routes.js';
+import { webhooksRoutes } from './webhooks.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { importsRoutes } from './imports.routes.js';
 import { indexRoutes } from './index.routes.js';
@@ -18,7 +19,7 @@ import { ProblemSchema } from './schemas.js';
 /** Lethe's own API under /v1: Bearer keys (or the dashboard's session), per-route scopes, RFC 9457 problem details. */
 export const nativeSurface = defineSurface({
   name: 'native',
-  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, requestsRoutes, erasedAddressesRoutes, sessionsRoutes] }],
+  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, requestsRoutes, erasedAddressesRoutes, webhooksRoutes, sessionsRoutes] }],
   // Keys for API clients; the dashboard's session cookie for the browser (see http/auth.ts).
   credentials: ['bearer-key', 'session-cookie'],
   schemas: [ProblemSchema],
