@@ -5,7 +5,7 @@ import globals from 'globals';
 const driverImports = ['better-sqlite3', 'pg', 'kysely', 'fastify', '@fastify/*', 'pino'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.bench/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.bench/**', '.screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,6 +14,14 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  {
+    // The dashboard runs in the browser and talks to /v1 only: nothing of the server's code.
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*', '../../*'], message: 'web/ reaches the server through /v1 only.' }] }],
     },
   },
   {

@@ -15,6 +15,16 @@ export interface Config {
   adminKey: string | undefined;
   /** Secret for keyed hashes; default: generated into `<dataDir>/secret` on first start. */
   secret: string | undefined;
+  /**
+   * Where the keyring of per-contact data keys lives: a SQLite file path or `postgres://…`.
+   * Default: `<dataDir>/keyring.db` when the data is in SQLite, the data's own PostgreSQL
+   * database (schema `lethe_keyring`) otherwise.
+   */
+  keyringUrl: string;
+  /** Secret the keyring's key-encryption key is derived from; default: the server secret. */
+  keyringSecret: string | undefined;
+  /** The keyring secret before a rotation (`lethe keyring rotate` re-wraps what it wrapped). */
+  keyringPreviousSecret: string | undefined;
   /** Run the operations worker inside `serve` (default) or only in `lethe worker` processes. */
   embeddedWorker: boolean;
   /** Largest request body, in bytes. */
@@ -112,6 +122,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const logLevel = String(pick('logLevel', 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const adminKey = pick('adminKey', 'LETHE_ADMIN_KEY');
+  const keyringUrl = String(pick('keyringUrl', 'LETHE_KEYRING_URL') ?? '') || (/^postgres(ql)?:\/\//i.test(databaseUrl) ? databaseUrl : join(dataDir, 'keyring.db'));
+  const optional = (raw: string | number | boolean | undefined) => (raw === undefined || raw === '' ? undefined : String(raw));
   const secret = pick('secret', 'LETHE_SECRET');
   const scrubMode = String(pick('scrubMode', 'LETHE_SCRUB_MODE') ?? 'rewrite').toLowerCase();
   if (scrubMode !== 'rewrite' && scrubMode !== 'vacuum') throw new Error('LETHE_SCRUB_MODE must be rewrite or vacuum');
@@ -123,6 +135,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     logLevel: logLevel as Config['logLevel'],
     adminKey: adminKey === undefined || adminKey === '' ? undefined : String(adminKey),
     secret: secret === undefined || secret === '' ? undefined : String(secret),
+    keyringUrl,
+    keyringSecret: optional(pick('keyringSecret', 'LETHE_KEYRING_SECRET')),
+    keyringPreviousSecret: optional(pick('keyringPreviousSecret', 'LETHE_KEYRING_PREVIOUS_SECRET')),
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 1024 * 1024, 1024),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),

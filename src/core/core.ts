@@ -13,6 +13,7 @@ import { importHandler } from './imports/import.handler.js';
 import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
 import { RateLimitsService } from './rate-limits/rate-limits.service.js';
+import { RequestsService } from './requests/requests.service.js';
 import { ErasedAddressesService } from './reimport/erased-addresses.service.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
 
@@ -32,6 +33,7 @@ export function createCore(deps: CoreDeps) {
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),
+    requests: new RequestsService(deps, operations),
     erasedAddresses: new ErasedAddressesService(deps),
     webhooks: new WebhooksService(deps),
   };

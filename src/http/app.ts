@@ -1,5 +1,6 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { registerTolerantJsonParser } from './json-parser.js';
+import { dashboardRoutes } from './dashboard.js';
 import { createMetrics } from './metrics.js';
 import { sendProblem } from './problem.js';
 import { registerSurfaces } from './surface.js';
@@ -93,6 +95,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error('no such route'), { code: 'FST_ERR_NOT_FOUND', statusCode: 404 }), request, reply));
 
+  // The dashboard's session arrives as a cookie (http/auth.ts: session-cookie).
+  await app.register(cookie);
+  await app.register(dashboardRoutes);
   await app.register(systemRoutes, { core, metrics, ...(options.workerStatus ? { workerStatus: options.workerStatus } : {}) });
   await registerSurfaces(app, SERVED_SURFACES, { core, config: options.config });
   return app;

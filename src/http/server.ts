@@ -20,11 +20,11 @@ export async function startServer(config: Readonly<Config>, version: string): Pr
     // Shown once, on the terminal only: never through the logger.
     process.stdout.write(
       `\nLethe is ready on ${lethe.store.capabilities.engine}.\n` +
-        `  API:   ${base}/v1\n  Docs:  ${base}/docs\n` +
+        `  Dashboard: ${base}/dashboard/ (sign in with the admin key)\n  API:   ${base}/v1\n  Docs:  ${base}/docs\n` +
         (config.adminKey ? '  Admin key: the value of LETHE_ADMIN_KEY\n\n' : `  Admin key (shown once, keep it safe):\n    ${first.createdKey.key}\n\n`),
     );
   } else {
-    process.stdout.write(`Lethe is listening on ${base} (API ${base}/v1, docs ${base}/docs)\n`);
+    process.stdout.write(`Lethe is listening on ${base} (dashboard ${base}/dashboard/, API ${base}/v1, docs ${base}/docs)\n`);
   }
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -48,8 +48,9 @@ export async function systemRoutes(app: FastifyInstance, { core, metrics, worker
     });
   });
 
-  // The server's root leads to its docs (a browser opening the printed address sees something).
-  app.get('/', { config: { scope: false }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 302));
+  // The server's root leads to the dashboard (a browser opening the printed address sees
+  // something to sign in to); the API's docs are at /docs, linked from the dashboard.
+  app.get('/', { config: { scope: false }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/dashboard/', 302));
 
   app.get('/openapi.json', {
     config: { scope: false },

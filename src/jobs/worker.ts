@@ -81,6 +81,8 @@ async function workerLoop(core: Core, options: WorkerOptions, wake: WorkSignal, 
         lastSchedule = Date.now();
         const queued = await core.operations.schedulePurges();
         if (queued.length > 0) options.logger?.info({ operations: queued.map((op) => op.id) }, 'scheduler queued purges');
+        const { expired } = await core.requests.schedule();
+        if (expired > 0) options.logger?.info({ exports: expired }, 'scheduler deleted expired exports');
       }
       worked = await runner.step();
     } catch (error) {

@@ -15,6 +15,8 @@ export interface AccountsTable {
   restore_window_days: number | null;
   suppression_window_days: number | null;
   retention_days: Generated<number>;
+  request_due_days: number | null;
+  request_max_days: number | null;
   reimport_policy: Generated<string>;
   created_at: number;
   updated_at: number;
@@ -233,6 +235,45 @@ export interface RateLimitsTable {
   count: number;
 }
 
+export interface PrivacyRequestsTable {
+  id: Generated<number>;
+  account_id: number;
+  uuid: string;
+  type: string;
+  state: string;
+  scope: string;
+  subject_kind: string;
+  subject_count: number;
+  subject_hashes: string;
+  reference: string | null;
+  note: string | null;
+  received_at: number;
+  due_at: number;
+  original_due_at: number;
+  extended_at: number | null;
+  extension_reason: string | null;
+  rejected_at: number | null;
+  rejection_reason: string | null;
+  completed_at: number | null;
+  operation_id: number | null;
+  export_ready_at: number | null;
+  export_expires_at: number | null;
+  export_deleted_at: number | null;
+  requested_by_key_id: string | null;
+  via: string;
+  operator: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PrivacyRequestPartsTable {
+  request_id: number;
+  seq: number;
+  account_id: number;
+  section: string;
+  body: string;
+}
+
 export interface Database {
   lethe_meta: LetheMetaTable;
   accounts: AccountsTable;
@@ -247,6 +288,8 @@ export interface Database {
   operation_targets: OperationTargetsTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  privacy_requests: PrivacyRequestsTable;
+  privacy_request_parts: PrivacyRequestPartsTable;
   erased_addresses: ErasedAddressesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;

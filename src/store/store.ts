@@ -19,6 +19,7 @@ import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import { KyselyRateLimitsRepository } from './repositories/rate-limits.repository.js';
+import { KyselyPrivacyRequestsRepository } from './repositories/privacy-requests.repository.js';
 import { KyselyErasedAddressesRepository } from './repositories/erased-addresses.repository.js';
 import { KyselyWebhooksRepository } from './repositories/webhooks.repository.js';
 import type { Database } from './schema.js';
@@ -39,6 +40,7 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities): Reposit
     operations: new KyselyOperationsRepository(db, capabilities),
     operationStats: new KyselyOperationStatsRepository(db),
     rateLimits: new KyselyRateLimitsRepository(db),
+    requests: new KyselyPrivacyRequestsRepository(db),
     erasedAddresses: new KyselyErasedAddressesRepository(db, capabilities),
     webhooks: new KyselyWebhooksRepository(db),
   };

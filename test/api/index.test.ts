@@ -12,10 +12,10 @@ for (const engine of ENGINES) {
     });
     after(async () => t.close());
 
-    it('redirects / to the docs', async () => {
+    it('redirects / to the dashboard (the docs stay at /docs)', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/' });
       assert.equal(res.statusCode, 302);
-      assert.equal(res.headers.location, '/docs');
+      assert.equal(res.headers.location, '/dashboard/');
       const docs = await t.app.inject({ method: 'GET', url: '/docs' });
       assert.ok([200, 302].includes(docs.statusCode), `docs answer (${docs.statusCode})`);
     });

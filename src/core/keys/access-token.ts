@@ -10,6 +10,17 @@ import type { Scope } from './scopes.js';
 /** Every token Lethe issues starts with this, so that a surface accepting both keys and tokens tells them apart. */
 export const ACCESS_TOKEN_PREFIX = 'lethe_at_';
 
+/**
+ * Dashboard sessions are stored as access tokens with their own prefix: an API key is
+ * traded once for a session (kept in an HttpOnly cookie, never the key), which acts as the
+ * key with its scopes until it expires, is ended, or the key is revoked. The prefix keeps
+ * a session from being used as an access token (Bearer) and the other way round.
+ */
+export const SESSION_PREFIX = 'lethe_session_';
+
+/** A session's lifetime: a working day. */
+export const SESSION_TTL_MS = 8 * 60 * 60_000;
+
 /** A token's default lifetime: 20 minutes, as Marketing Cloud's tokens live. */
 export const ACCESS_TOKEN_TTL_MS = 20 * 60_000;
 
@@ -46,6 +57,8 @@ export interface IssuedAccessToken {
 export interface AccessTokensRepository {
   insert(token: StoredAccessToken): Promise<void>;
   findByHash(tokenHash: string): Promise<StoredAccessToken | undefined>;
+  /** Removes one token (a session that is ended); returns how many (0 or 1). */
+  deleteByHash(tokenHash: string): Promise<number>;
   /** Removes every token of a key (when it is revoked); returns how many. */
   deleteByKey(keyId: string): Promise<number>;
   /** Removes tokens that expired at or before `now`; returns how many. */

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { CoreDeps } from '../context.js';
 import { randomHex, safeEqualHex, sha256Hex } from '../crypto.js';
 import { AppError, invalid, notFound } from '../errors.js';
-import { ACCESS_TOKEN_MAX_TTL_MS, ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_MS } from './access-token.js';
+import { ACCESS_TOKEN_MAX_TTL_MS, ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_MS, SESSION_PREFIX, SESSION_TTL_MS } from './access-token.js';
 import type { IssuedAccessToken } from './access-token.js';
 import type { ApiKey } from './api-key.js';
 import { SCOPES, hasScope, isScope } from './scopes.js';
@@ -141,6 +141,41 @@ export class KeysService {
     const { secretHash: _secretHash, ...apiKey } = key;
     await this.touch(apiKey);
     return { ...apiKey, scopes: stored.scopes, actingAccountId: stored.accountId };
+  }
+
+  /**
+   * Trades a full API key for a dashboard session (`lethe_session_<64 hex>`): it acts as
+   * the key, with its scopes and for its account, until it expires (8 hours), is ended or
+   * the key is revoked. Only its hash is stored (beside the access tokens). A wrong key is
+   * `UNAUTHENTICATED`.
+   */
+  async startSession(fullKey: string): Promise<{ token: string; key: ApiKey; expiresAt: number }> {
+    const key = await this.authenticateToken(fullKey);
+    const now = this.deps.clock.now();
+    const token = `${SESSION_PREFIX}${randomHex(32)}`;
+    const expiresAt = now + SESSION_TTL_MS;
+    await this.deps.store.accessTokens.deleteExpired(now);
+    await this.deps.store.accessTokens.insert({ tokenHash: sha256Hex(token), keyId: key.id, accountId: key.accountId, scopes: key.scopes, createdAt: now, expiresAt });
+    return { token, key, expiresAt };
+  }
+
+  /** Checks a session: its key, with the session's expiry. Unknown, expired, ended and revoked all read `UNAUTHENTICATED`. */
+  async authenticateSession(token: string): Promise<ApiKey & { actingAccountId: number; sessionExpiresAt: number }> {
+    const value = token.trim();
+    if (!value.startsWith(SESSION_PREFIX) || value.length > 128) throw unauthenticated();
+    const stored = await this.deps.store.accessTokens.findByHash(sha256Hex(value));
+    if (!stored || stored.expiresAt <= this.deps.clock.now()) throw unauthenticated();
+    const key = await this.deps.store.keys.findById(stored.keyId);
+    if (!key || key.revokedAt !== null) throw unauthenticated();
+    const { secretHash: _secretHash, ...apiKey } = key;
+    await this.touch(apiKey);
+    return { ...apiKey, scopes: stored.scopes, actingAccountId: stored.accountId, sessionExpiresAt: stored.expiresAt };
+  }
+
+  /** Ends a session (sign out); an unknown one is already ended. */
+  async endSession(token: string): Promise<void> {
+    if (!token.startsWith(SESSION_PREFIX) || token.length > 128) return;
+    await this.deps.store.accessTokens.deleteByHash(sha256Hex(token));
   }
 
   /** Whether the key may still act (exists and is not revoked): long requests (progress streams) ask again as they run. */

@@ -123,6 +123,8 @@ export interface OperationListQuery {
   state?: OperationState;
   action?: string;
   kind?: string;
+  /** The surface it came through (`native`, `sendgrid`, `cli`, …). */
+  via?: string;
   /** created_at >= from (epoch ms). */
   from?: number;
   /** created_at < to (epoch ms). */
@@ -192,7 +194,7 @@ export interface OperationsRepository {
   findByUuid(accountId: number, uuid: string): Promise<Operation | undefined>;
   children(parentId: number): Promise<Operation[]>;
   /** Newest first. `beforeId` pages; `excludeChildren` drops parts of cross-account requests. */
-  list(accountId: number, query: { state?: string; action?: string; kind?: string; from?: number; to?: number; beforeId?: number; limit: number; excludeChildren: boolean }): Promise<Operation[]>;
+  list(accountId: number, query: { state?: string; action?: string; kind?: string; via?: string; from?: number; to?: number; beforeId?: number; limit: number; excludeChildren: boolean }): Promise<Operation[]>;
   targets(accountId: number, operationId: number, query: { outcome?: string; afterSeq?: number; limit: number }): Promise<OperationTarget[]>;
   /** Pending targets of a seq range, locked for this chunk. */
   pendingTargets(operationId: number, start: number, end: number): Promise<Array<{ seq: number; value: string | null; valueHash: string | null }>>;
@@ -240,6 +242,8 @@ export interface OperationsRepository {
   nextScrubOwedAt(): Promise<number | undefined>;
   /** How many of the account's operations are queued or processing. */
   countUnfinished(accountId: number): Promise<number>;
+  /** The account's operations with a target whose keyed hash is one of these (what named a person), oldest first, at most `limit`. */
+  findByTargetHashes(accountId: number, valueHashes: readonly string[], limit: number): Promise<Operation[]>;
   /** Whether the account has a scheduler purge not yet ended. */
   hasActiveSchedulerPurge(accountId: number): Promise<boolean>;
 }

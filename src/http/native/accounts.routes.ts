@@ -1,6 +1,7 @@
 import type { SurfaceApp, SurfaceContext } from '../surface.js';
 import { Type } from 'typebox';
 import type { Account } from '../../core/accounts/account.js';
+import { requestDeadlinesOf } from '../../core/accounts/account.js';
 import { toIso } from '../../core/clock.js';
 import { errorResponses, IsoTime } from './schemas.js';
 import { REIMPORT_POLICIES } from '../../core/reimport/erased-address.js';
@@ -20,6 +21,8 @@ const AccountSchema = Type.Object({
     restore_window_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Days a soft-deleted contact stays restorable; -1 purges at once; null keeps it until restored' }),
     retention_days: Type.Integer({ description: 'Days an erased contact\'s shell is kept before purge; 0 purges at once' }),
     suppression_window_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Days contacts deleted through Marketing Cloud\'s Contact Delete stay suppressed (restorable) before purge; -1 purges at once; null: 14' }),
+    request_due_days: Type.Integer({ description: 'Days a privacy request is due after it was received (default 30)' }),
+    request_max_days: Type.Integer({ description: 'The most days after receipt an extended privacy request may be due (default 90)' }),
     reimport_policy: ReimportPolicySchema,
   }),
   created_at: IsoTime,
@@ -31,6 +34,8 @@ const SettingsBody = Type.Object(
     restore_window_days: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()])),
     retention_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
     suppression_window_days: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()])),
+    request_due_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    request_max_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     reimport_policy: Type.Optional(ReimportPolicySchema),
   },
   { additionalProperties: false },
@@ -40,7 +45,14 @@ export const presentAccount = (a: Account) => ({
   id: a.id,
   parent_id: a.parentId,
   name: a.name,
-  settings: { restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays, suppression_window_days: a.suppressionWindowDays, reimport_policy: a.reimportPolicy },
+  settings: {
+    restore_window_days: a.restoreWindowDays,
+    retention_days: a.retentionDays,
+    suppression_window_days: a.suppressionWindowDays,
+    request_due_days: requestDeadlinesOf(a).dueDays,
+    request_max_days: requestDeadlinesOf(a).maxDays,
+    reimport_policy: a.reimportPolicy,
+  },
   created_at: toIso(a.createdAt),
   updated_at: toIso(a.updatedAt),
 });
@@ -53,13 +65,15 @@ export async function accountsRoutes(app: SurfaceApp, { core }: SurfaceContext):
 
   app.patch('/account/settings', {
     config: { scope: 'admin' },
-    schema: { tags: ['accounts'], summary: 'Change the restore window, the retention of erased contacts and the re-import policy', body: SettingsBody, response: { 200: AccountSchema, ...errorResponses } },
+    schema: { tags: ['accounts'], summary: 'Change the restore window, the retention of erased contacts the deadlines of privacy requests and the re-import policy', body: SettingsBody, response: { 200: AccountSchema, ...errorResponses } },
   }, async (request) => {
     const body = request.body;
     const account = await core.accounts.updateSettings(request.actor, {
       ...(body.restore_window_days !== undefined ? { restoreWindowDays: body.restore_window_days } : {}),
       ...(body.retention_days !== undefined ? { retentionDays: body.retention_days } : {}),
       ...(body.suppression_window_days !== undefined ? { suppressionWindowDays: body.suppression_window_days } : {}),
+      ...(body.request_due_days !== undefined ? { requestDueDays: body.request_due_days } : {}),
+      ...(body.request_max_days !== undefined ? { requestMaxDays: body.request_max_days } : {}),
       ...(body.reimport_policy !== undefined ? { reimportPolicy: body.reimport_policy } : {}),
     });
     return presentAccount(account);

@@ -12,13 +12,16 @@ import { indexRoutes } from './index.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { listsRoutes } from './lists.routes.js';
 import { operationsRoutes } from './operations.routes.js';
+import { requestsRoutes } from './requests.routes.js';
+import { sessionsRoutes } from './sessions.routes.js';
 import { ProblemSchema } from './schemas.js';
 
-/** Lethe's own API under /v1: Bearer keys, per-route scopes, RFC 9457 problem details. */
+/** Lethe's own API under /v1: Bearer keys (or the dashboard's session), per-route scopes, RFC 9457 problem details. */
 export const nativeSurface = defineSurface({
   name: 'native',
-  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, erasedAddressesRoutes, webhooksRoutes] }],
-  credentials: ['bearer-key'],
+  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, requestsRoutes, erasedAddressesRoutes, sessionsRoutes, webhooksRoutes] }],
+  // Keys for API clients; the dashboard's session cookie for the browser (see http/auth.ts).
+  credentials: ['bearer-key', 'session-cookie'],
   schemas: [ProblemSchema],
   renderError: sendProblem,
 });

@@ -37,6 +37,11 @@ export class KyselyAccessTokensRepository implements AccessTokensRepository {
     );
   }
 
+  async deleteByHash(tokenHash: string): Promise<number> {
+    const result = await this.db.deleteFrom('access_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async deleteByKey(keyId: string): Promise<number> {
     const result = await this.db.deleteFrom('access_tokens').where('key_id', '=', keyId).executeTakeFirst();
     return Number(result.numDeletedRows);

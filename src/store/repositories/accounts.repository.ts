@@ -12,6 +12,8 @@ const toAccount = (row: Selectable<AccountsTable>): Account => ({
   restoreWindowDays: row.restore_window_days,
   retentionDays: row.retention_days,
   suppressionWindowDays: row.suppression_window_days,
+  requestDueDays: row.request_due_days,
+  requestMaxDays: row.request_max_days,
   reimportPolicy: isReimportPolicy(row.reimport_policy) ? row.reimport_policy : 'allow',
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -67,10 +69,12 @@ export class KyselyAccountsRepository implements AccountsRepository {
   }
 
   async updateSettings(id: number, patch: AccountSettingsPatch, now: number): Promise<Account> {
-    const values: { restore_window_days?: number | null; retention_days?: number; suppression_window_days?: number | null; reimport_policy?: string } = {};
+    const values: { restore_window_days?: number | null; retention_days?: number; suppression_window_days?: number | null; request_due_days?: number; request_max_days?: number; reimport_policy?: string } = {};
     if (patch.restoreWindowDays !== undefined) values.restore_window_days = patch.restoreWindowDays;
     if (patch.retentionDays !== undefined) values.retention_days = patch.retentionDays;
     if (patch.suppressionWindowDays !== undefined) values.suppression_window_days = patch.suppressionWindowDays;
+    if (patch.requestDueDays !== undefined) values.request_due_days = patch.requestDueDays;
+    if (patch.requestMaxDays !== undefined) values.request_max_days = patch.requestMaxDays;
     if (patch.reimportPolicy !== undefined) values.reimport_policy = patch.reimportPolicy;
     const row = await this.db
       .updateTable('accounts')

@@ -172,12 +172,13 @@ export class KyselyOperationsRepository implements OperationsRepository {
 
   async list(
     accountId: number,
-    q: { state?: string; action?: string; kind?: string; from?: number; to?: number; beforeId?: number; limit: number; excludeChildren: boolean },
+    q: { state?: string; action?: string; kind?: string; via?: string; from?: number; to?: number; beforeId?: number; limit: number; excludeChildren: boolean },
   ): Promise<Operation[]> {
     let query = this.db.selectFrom('operations').selectAll().where('account_id', '=', accountId);
     if (q.state !== undefined) query = query.where('state', '=', q.state);
     if (q.action !== undefined) query = query.where('action', '=', q.action);
     if (q.kind !== undefined) query = query.where('kind', '=', q.kind);
+    if (q.via !== undefined) query = query.where('via', '=', q.via);
     if (q.from !== undefined) query = query.where('created_at', '>=', q.from);
     if (q.to !== undefined) query = query.where('created_at', '<', q.to);
     if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
@@ -429,6 +430,19 @@ export class KyselyOperationsRepository implements OperationsRepository {
       .where('state', 'in', ['queued', 'processing'])
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async findByTargetHashes(accountId: number, valueHashes: readonly string[], limit: number): Promise<Operation[]> {
+    if (valueHashes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', 'in', (eb) => eb.selectFrom('operation_targets').select('operation_id').where('account_id', '=', accountId).where('value_hash', 'in', [...valueHashes]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toOperation);
   }
 
   async hasActiveSchedulerPurge(accountId: number): Promise<boolean> {
