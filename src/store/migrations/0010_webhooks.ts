@@ -4,8 +4,7 @@ import { engineOf, idColumn, timeType } from './helpers.js';
 /**
  * Webhooks: an account's endpoints, the outbox of events (written in the transaction of the
  * change that causes them) and one delivery per event and endpoint, sent by the worker with
- * a lease, retries and backoff; and the deadline a privacy request's `request.overdue` was
- * sent for. Events hold ids and counts, never personal data. Frozen:
+ * a lease, retries and backoff. Events hold ids and counts, never personal data. Frozen:
  * later changes are new migrations.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -60,9 +59,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('webhook_deliveries_due_idx').on('webhook_deliveries').columns(['state', 'next_attempt_at']).execute();
   await db.schema.createIndex('webhook_deliveries_endpoint_idx').on('webhook_deliveries').columns(['endpoint_id', 'id']).execute();
-
-  // request.overdue is sent once per deadline: the due_at it was sent for (an extension makes a new one).
-  await db.schema.alterTable('privacy_requests').addColumn('overdue_notified_due_at', time).execute();
 }
 
 export async function down(): Promise<void> {
