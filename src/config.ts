@@ -25,10 +25,17 @@ export interface Config {
   keyringSecret: string | undefined;
   /** The keyring secret before a rotation (`lethe keyring rotate` re-wraps what it wrapped). */
   keyringPreviousSecret: string | undefined;
+  /**
+   * Encryption at rest: seal contacts' personal values under their own data keys as they are
+   * written (default off while the stages of issue 14 land; sealed rows are read either way).
+   */
+  encryptAtRest: boolean;
   /** Run the operations worker inside `serve` (default) or only in `lethe worker` processes. */
   embeddedWorker: boolean;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Requests with a body over `bodyLimit` (bulk routes only) the server reads and works on at once; 429 beyond. */
+  bulkConcurrency: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
   /** Requests per minute per account for SendGrid's other routes. */
@@ -138,8 +145,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     keyringUrl,
     keyringSecret: optional(pick('keyringSecret', 'LETHE_KEYRING_SECRET')),
     keyringPreviousSecret: optional(pick('keyringPreviousSecret', 'LETHE_KEYRING_PREVIOUS_SECRET')),
+    encryptAtRest: boolOf('LETHE_ENCRYPT_AT_REST', pick('encryptAtRest', 'LETHE_ENCRYPT_AT_REST'), false),
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 1024 * 1024, 1024),
+    bulkConcurrency: intOf('LETHE_BULK_CONCURRENCY', pick('bulkConcurrency', 'LETHE_BULK_CONCURRENCY'), 1, 1),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
     sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
     mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),

@@ -34,7 +34,7 @@ export async function createLethe(config: Readonly<Config>, options: LetheOption
   const secret = loadSecret(config.dataDir, config.secret);
   const hasher = new KeyedHasher(secret);
   const keyring = await Keyring.open(keyringOptions(config, secret));
-  const store = await createStore({ url: config.databaseUrl, scrub: { mode: config.scrubMode } }).catch(async (error: unknown) => {
+  const store = await createStore({ url: config.databaseUrl, scrub: { mode: config.scrubMode }, keyring, encrypt: config.encryptAtRest }).catch(async (error: unknown) => {
     await keyring.close();
     throw error;
   });

@@ -70,6 +70,8 @@ export interface ContactsTable {
   deleted_at: number | null;
   erased_at: number | null;
   purge_at: number | null;
+  /** Personal values sealed under the contact's data key (encryption at rest); null on rows written before it. */
+  sealed: Buffer | null;
 }
 
 export interface ListsTable {

@@ -202,6 +202,28 @@ for (const engine of ENGINES) {
       assert.equal((await parent.get('/v1/requests/999999')).statusCode, 404);
     });
 
+    it('keeps tenants apart: a parent acts for its sub-account, the sub-account sees only its own, another tenant nothing', async () => {
+      await createContact(brandC, { email: 'tenant@example.com', first_name: 'InC' });
+      const inC = await brandC.post('/v1/requests', { type: 'access', person: { emails: ['tenant@example.com'] }, reference: 'C-1' });
+      assert.equal(inC.statusCode, 201, inC.body);
+      const req = inC.json();
+      assert.equal(req.account_id, cId, 'made on behalf of the sub-account, in it');
+      const cAdmin = api(t, t.auth(await createKey(t, ['admin'], { 'on-behalf-of': 'brand-c' })));
+      assert.equal((await cAdmin.get(`/v1/requests/${req.id}`)).statusCode, 200, 'the sub-account\'s own key sees it');
+      assert.equal((await parent.get(`/v1/requests/${req.id}`)).statusCode, 404, 'not the parent acting for itself');
+      const parentOwn = (await parent.post('/v1/requests', { type: 'access', person: { emails: ['tenant@example.com'] } })).json();
+      assert.equal((await cAdmin.get(`/v1/requests/${parentOwn.id}`)).statusCode, 404, 'a sub-account never sees its parent\'s');
+      assert.equal((await cAdmin.post('/v1/requests', { type: 'access', person: { emails: ['tenant@example.com'] }, accounts: 'all' })).statusCode, 403, 'only a parent asks across accounts');
+      const other = await t.lethe.core.accounts.createTopLevel('acme');
+      const otherKey = (await t.lethe.core.keys.create(other.id, { scopes: ['admin'] })).key;
+      const otherAdmin = api(t, t.auth(otherKey));
+      for (const url of [`/v1/requests/${req.id}`, `/v1/requests/${parentOwn.id}`, `/v1/requests/${parentOwn.id}/export`]) assert.equal((await otherAdmin.get(url)).statusCode, 404, url);
+      assert.equal((await otherAdmin.post(`/v1/requests/${parentOwn.id}/reject`, { reason: 'not mine' })).statusCode, 404);
+      assert.deepEqual((await otherAdmin.get('/v1/requests')).json().data, []);
+      const otherC = await t.app.inject({ method: 'GET', url: `/v1/requests/${req.id}`, headers: { ...t.auth(otherKey), 'on-behalf-of': 'brand-c' } });
+      assert.equal(otherC.statusCode, 403, 'on-behalf-of names only one\'s own sub-accounts');
+    });
+
     it('holds to scopes: erasure needs erase, access read; a read key sees no erasure requests; sub-accounts see none of the parent', async () => {
       const reader = api(t, t.auth(await createKey(t, ['read'])));
       const eraser = api(t, t.auth(await createKey(t, ['erase'])));

@@ -174,6 +174,20 @@ describe('the dashboard in a browser', () => {
         assert.deepEqual(urls.filter((u) => u.includes('@') || u.includes('%40')), [], 'no address in any URL');
       });
 
+      it('imports a CSV with progress, then shows its refused rows', async () => {
+        await page.getByRole('link', { name: 'Imports' }).click();
+        const csv = 'email,first_name\nnew1@example.com,New\nnot-an-address,Bad\nnew2@example.com,Newer\n';
+        await page.getByLabel('CSV file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+        await page.getByRole('button', { name: 'Upload and import' }).click();
+        await page.getByRole('heading', { name: /Import #\d+/ }).waitFor();
+        await page.getByText('3 of 3 rows').waitFor({ timeout: 60_000 });
+        const refused = page.getByRole('region', { name: 'Rows not imported' });
+        await refused.getByRole('cell', { name: 'email', exact: true }).waitFor();
+        assert.equal(await refused.locator('tbody tr').count(), 1);
+        assert.ok(!(await refused.textContent())?.includes('not-an-address'), 'the refused value is not shown');
+        await shot('imports');
+      });
+
       it('changes a setting', async () => {
         await page.getByRole('link', { name: 'Settings' }).click();
         await page.getByRole('heading', { name: 'Account “default”' }).waitFor();

@@ -1,7 +1,6 @@
 import type { CoreDeps } from '../context.js';
 import type { Contact } from '../contacts/contact.js';
 import { normalizeEmail } from '../crypto.js';
-import type { EventPosition } from '../events/event.js';
 import type { OperationKindHandler } from '../operations/operation-kind.js';
 import type { Operation, ValueSelectorKind } from '../operations/operation.js';
 import { targetHash } from '../operations/targets.js';
@@ -103,13 +102,13 @@ export function accessHandler(deps: CoreDeps): OperationKindHandler {
       const lists = new Map((await tx.lists.findByIds(accountId, memberships.map((m) => m.listId))).map((l) => [l.id, l]));
       await writePart(tx, op, seq++, accountId, 'lists', memberships.map((m) => listRecord(accountId, m, lists.get(m.listId))));
       await writePart(tx, op, seq++, accountId, 'audit', (await tx.audit.findBySubject(accountId, 'contact', String(contactId))).map(auditRecord));
-      let before: EventPosition | undefined;
+      let afterId: number | undefined;
       for (;;) {
-        const page = await tx.events.listForContact(accountId, contactId, { ...(before ? { before } : {}), limit: EVENTS_PER_PART });
+        const page = await tx.events.pageForContact(accountId, contactId, { ...(afterId !== undefined ? { afterId } : {}), limit: EVENTS_PER_PART });
         await writePart(tx, op, seq++, accountId, 'events', page.map((e) => eventRecord(accountId, e)));
         const last = page[page.length - 1];
         if (!last || page.length < EVENTS_PER_PART) break;
-        before = { occurredAt: last.occurredAt, id: last.id };
+        afterId = last.id;
       }
       return { processed: 1, succeeded: 1 };
     },

@@ -104,6 +104,8 @@ export interface PrivacyRequestsRepository {
   overdueToNotify(now: number, limit: number): Promise<PrivacyRequest[]>;
   /** Records that `request.overdue` is sent for this deadline; false when it already was (another worker). */
   markOverdueNotified(id: number, dueAt: number): Promise<boolean>;
+  /** The account's access requests whose export exists (ready or being written, not yet deleted). */
+  liveExports(accountId: number, limit: number): Promise<PrivacyRequest[]>;
   /** Requests whose export is ready and has expired (not yet deleted). */
   expiredExports(now: number, limit: number): Promise<PrivacyRequest[]>;
   addPart(requestId: number, part: ExportPart): Promise<void>;

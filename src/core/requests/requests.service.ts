@@ -299,7 +299,9 @@ export class RequestsService {
   /**
    * Operations ended and their storage was scrubbed: a request whose operation (every part
    * of it) has completed and been scrubbed completes. An erasure forgets its note (it may
-   * name the person); an access request's export becomes downloadable for `EXPORT_TTL_DAYS`.
+   * name the person), and the exports of access requests that named the person by one of the
+   * same identifiers are deleted at once; an access request's export becomes downloadable
+   * for `EXPORT_TTL_DAYS`.
    */
   async operationsSettled(ops: ReadonlyArray<Pick<Operation, 'id' | 'parentId'>>): Promise<void> {
     const ids = [...new Set(ops.map((op) => op.parentId ?? op.id))];
@@ -321,7 +323,15 @@ export class RequestsService {
         const done = await tx.requests.update(fresh.id, { ...patch, state: 'completed', completedAt: now }, now);
         await this.audit(tx, null, done, 'request.completed', { operation_id: op.id, contacts: op.counts.succeeded });
         await emitEvent(tx, done.accountId, 'request.completed', requestData(done), now);
+        if (fresh.type === 'erasure') {
+          // Exports of the same person (named by one of the same identifiers) go with the person, now.
+          const named = new Set(fresh.subjectHashes);
+          for (const other of await tx.requests.liveExports(fresh.accountId, 1000)) {
+            if (other.exportReadyAt !== null && other.subjectHashes.some((h) => named.has(h))) await tx.requests.update(other.id, { exportExpiresAt: now }, now);
+          }
+        }
       }, { lockAccounts: [r.accountId] });
+      await this.expireExports();
     }
   }
 

@@ -19,7 +19,7 @@ import { ProblemSchema } from './schemas.js';
 /** Lethe's own API under /v1: Bearer keys (or the dashboard's session), per-route scopes, RFC 9457 problem details. */
 export const nativeSurface = defineSurface({
   name: 'native',
-  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, requestsRoutes, erasedAddressesRoutes, sessionsRoutes, webhooksRoutes] }],
+  mounts: [{ prefix: '/v1', routes: [indexRoutes, accountsRoutes, keysRoutes, contactsRoutes, contactActionsRoutes, listsRoutes, eventsRoutes, auditRoutes, operationsRoutes, importsRoutes, requestsRoutes, erasedAddressesRoutes, webhooksRoutes, sessionsRoutes] }],
   // Keys for API clients; the dashboard's session cookie for the browser (see http/auth.ts).
   credentials: ['bearer-key', 'session-cookie'],
   schemas: [ProblemSchema],

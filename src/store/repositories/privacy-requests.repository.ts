@@ -188,6 +188,20 @@ export class KyselyPrivacyRequestsRepository implements PrivacyRequestsRepositor
     return rows.flatMap((r) => (r.operation_id === null ? [] : [r.operation_id]));
   }
 
+  async liveExports(accountId: number, limit: number): Promise<PrivacyRequest[]> {
+    const rows = await this.db
+      .selectFrom('privacy_requests')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('type', '=', 'access')
+      .where('state', '!=', 'rejected')
+      .where('export_deleted_at', 'is', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRequest);
+  }
+
   async expiredExports(now: number, limit: number): Promise<PrivacyRequest[]> {
     const rows = await this.db
       .selectFrom('privacy_requests')
