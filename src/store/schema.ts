@@ -266,6 +266,7 @@ export interface PrivacyRequestsTable {
   operator: string | null;
   created_at: number;
   updated_at: number;
+  overdue_notified_due_at: Generated<number | null>;
 }
 
 export interface PrivacyRequestPartsTable {

@@ -136,6 +136,16 @@ for (const engine of ENGINES) {
       assert.match(refused.json().ErrorMessage, /erased/);
       assert.ok(!refused.body.includes('vendor@example.com'), 'the address is not echoed');
       assert.equal((await mj.post('/v3/REST/contact', { Email: 'other@example.com' })).statusCode, 201);
+
+      // Constant Contact's create and sign-up form: 409 in its error list.
+      const list = (await client.post('/v1/lists', { name: 'ctct-form' })).json() as { uuid: string };
+      const ctct = (url: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload });
+      for (const res of [await ctct('/v3/contacts', { email_address: { address: 'vendor@example.com' }, create_source: 'Account' }), await ctct('/v3/contacts/sign_up_form', { email_address: 'vendor@example.com', list_memberships: [list.uuid] })]) {
+        assert.equal(res.statusCode, 409, res.body);
+        const [error] = res.json() as Array<{ error_key: string; error_message: string }>;
+        assert.equal(error?.error_key, 'contacts.api.conflict');
+        assert.match(String(error?.error_message), /erased/);
+      }
     });
 
     it('warn: the address comes back and the write reports it as once erased', async () => {

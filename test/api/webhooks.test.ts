@@ -92,7 +92,7 @@ for (const engine of ENGINES) {
       const patched = await client.patch(`/v1/webhooks/${body.id}`, { enabled: false, event_types: ['operation.completed', 'operation.failed'] });
       assert.deepEqual([patched.json().enabled, patched.json().event_types], [false, ['operation.completed', 'operation.failed']]);
       assert.equal((await client.post('/v1/webhooks', { url: 'ftp://example.com/x', event_types: ['contact.erased'] })).statusCode, 400);
-      assert.equal((await client.post('/v1/webhooks', { url: 'https://example.com/x', event_types: ['request.completed'] })).statusCode, 400);
+      assert.equal((await client.post('/v1/webhooks', { url: 'https://example.com/x', event_types: ['contact.created'] })).statusCode, 400);
       // Another account does not see it; a key without admin may not read it.
       const other = await tenant(t, 'wh-crud-other');
       assert.equal((await other.client.get(`/v1/webhooks/${body.id}`)).statusCode, 404);
@@ -235,6 +235,32 @@ for (const engine of ENGINES) {
       } finally {
         await slow.close();
         await fast.close();
+      }
+    });
+
+    it('privacy requests: request.overdue once per deadline, request.completed when its erasure is done', async () => {
+      const receiver = await new Receiver().start();
+      try {
+        const { client } = await tenant(t, 'wh-requests');
+        const hook = await endpoint(client, receiver.url, ['request.overdue', 'request.completed']);
+        await client.post('/v1/contacts', { email: 'asker@example.com' });
+        const created = await client.post('/v1/requests', { type: 'erasure', person: { emails: ['asker@example.com'] }, note: 'by post' });
+        assert.equal(created.statusCode, 201, created.body);
+        const request = created.json() as { id: number; uuid: string; due_at: string };
+        await t.lethe.core.requests.schedule();
+        t.clock.set(Date.parse(request.due_at) + 1);
+        await t.lethe.core.requests.schedule();
+        await t.lethe.core.requests.schedule();
+        await drainOperations(t);
+        assert.equal((await client.get(`/v1/requests/${request.id}`)).json().state, 'completed');
+        await sendAll(t);
+        const events = receiver.verified(hook.secret);
+        assert.deepEqual(events.map((e) => e.type), ['request.overdue', 'request.completed'], 'overdue once, then completed');
+        const data = events[1]?.data.request as Record<string, unknown>;
+        assert.deepEqual([data.id, data.uuid, data.type, data.state], [request.id, request.uuid, 'erasure', 'completed']);
+        assert.ok(!receiver.received.some((r) => r.body.includes('asker') || r.body.includes('by post')), 'never the person or the note');
+      } finally {
+        await receiver.close();
       }
     });
 

@@ -100,6 +100,10 @@ export interface PrivacyRequestsRepository {
   figures(now: number, soonAt: number): Promise<RequestFigures>;
   /** The operations of open requests (any account), at most `limit`. */
   openOperationIds(limit: number): Promise<number[]>;
+  /** Open requests past their deadline whose `request.overdue` was not sent for that deadline yet, oldest deadline first. */
+  overdueToNotify(now: number, limit: number): Promise<PrivacyRequest[]>;
+  /** Records that `request.overdue` is sent for this deadline; false when it already was (another worker). */
+  markOverdueNotified(id: number, dueAt: number): Promise<boolean>;
   /** The account's access requests whose export exists (ready or being written, not yet deleted). */
   liveExports(accountId: number, limit: number): Promise<PrivacyRequest[]>;
   /** Requests whose export is ready and has expired (not yet deleted). */

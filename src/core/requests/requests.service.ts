@@ -1,6 +1,7 @@
 import { requestDeadlinesOf } from '../accounts/account.js';
 import type { Actor } from '../actor.js';
 import { AuditService } from '../audit/audit.service.js';
+import { emitEvent, requestData } from '../webhooks/emit.js';
 import { DAY_MS } from '../clock.js';
 import type { CoreDeps } from '../context.js';
 import { newUuid } from '../crypto.js';
@@ -321,6 +322,7 @@ export class RequestsService {
         const patch = fresh.type === 'erasure' ? { note: null } : { exportReadyAt: now, exportExpiresAt: now + EXPORT_TTL_DAYS * DAY_MS };
         const done = await tx.requests.update(fresh.id, { ...patch, state: 'completed', completedAt: now }, now);
         await this.audit(tx, null, done, 'request.completed', { operation_id: op.id, contacts: op.counts.succeeded });
+        await emitEvent(tx, done.accountId, 'request.completed', requestData(done), now);
         if (fresh.type === 'erasure') {
           // Exports of the same person (named by one of the same identifiers) go with the person, now.
           const named = new Set(fresh.subjectHashes);
@@ -360,7 +362,22 @@ export class RequestsService {
   async schedule(): Promise<{ expired: number }> {
     const open = await this.deps.store.requests.openOperationIds(1000);
     await this.operationsSettled(open.map((id) => ({ id, parentId: null })));
+    await this.notifyOverdue();
     return { expired: await this.expireExports() };
+  }
+
+  /** The scheduler's pass: `request.overdue` once per deadline passed (an extension sets a new one), in the transaction that records it. */
+  async notifyOverdue(): Promise<number> {
+    const now = this.deps.clock.now();
+    let sent = 0;
+    for (const r of await this.deps.store.requests.overdueToNotify(now, 1000)) {
+      await this.deps.store.transaction(async (tx) => {
+        if (!(await tx.requests.markOverdueNotified(r.id, r.dueAt))) return;
+        await emitEvent(tx, r.accountId, 'request.overdue', requestData(r), now);
+        sent += 1;
+      });
+    }
+    return sent;
   }
 
   /** Open requests of every account: all, due within `DUE_SOON_DAYS`, overdue (for /metrics). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Repositories } from '../ports.js';
 import type { Operation } from '../operations/operation.js';
 import type { WebhookEventType } from './webhook.js';
+import type { PrivacyRequest } from '../requests/request.js';
 
 /** A Standard Webhooks message id: unique, the same on every attempt of one event. */
 export const newMsgId = (): string => `msg_${randomBytes(16).toString('hex')}`;
@@ -45,6 +46,25 @@ export function operationData(op: Operation, extra: Record<string, unknown> = {}
       created_at: new Date(op.createdAt).toISOString(),
       finished_at: op.finishedAt === null ? null : new Date(op.finishedAt).toISOString(),
       ...extra,
+    },
+  };
+}
+
+/** A privacy request as events show it: ids, kinds, states and times; never its subject, note or reference. */
+export function requestData(r: PrivacyRequest): Record<string, unknown> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    request: {
+      id: r.id,
+      uuid: r.uuid,
+      type: r.type,
+      state: r.state,
+      scope: r.scope,
+      subject_count: r.subjectCount,
+      operation_id: r.operationId,
+      received_at: iso(r.receivedAt),
+      due_at: iso(r.dueAt),
+      completed_at: iso(r.completedAt),
     },
   };
 }

@@ -4,11 +4,8 @@
  * or any other personal data.
  */
 
-/**
- * The event types. `request.completed` and `request.overdue` belong to data-subject requests,
- * which Lethe does not have yet.
- */
-export const WEBHOOK_EVENT_TYPES = ['operation.completed', 'operation.failed', 'import.completed', 'contact.erased'] as const;
+/** The event types; `request.*` are privacy requests' (`/v1/requests`). */
+export const WEBHOOK_EVENT_TYPES = ['operation.completed', 'operation.failed', 'import.completed', 'contact.erased', 'request.completed', 'request.overdue'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** The type of a test send: delivered to one endpoint, whatever it subscribed to. */
 export const TEST_EVENT_TYPE = 'webhook.test';

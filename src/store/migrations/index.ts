@@ -9,6 +9,7 @@ import * as m0008 from './0008_sealed_contacts.js';
 import * as m0009 from './0009_privacy_requests.js';
 import * as m0010 from './0010_reimport_guard.js';
 import * as m0010w from './0010_webhooks.js';
+import * as m0010wo from './0010_webhooks_overdue.js';
 
 /** Every migration, in order. A new migration is a new file added here; none is ever edited. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0009_privacy_requests': m0009,
   '0010_reimport_guard': m0010,
   '0010_webhooks': m0010w,
+  '0010_webhooks_overdue': m0010wo,
 };

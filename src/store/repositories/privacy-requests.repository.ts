@@ -152,6 +152,30 @@ export class KyselyPrivacyRequestsRepository implements PrivacyRequestsRepositor
     return { open: Number(row.open), dueSoon: Number(row.soon ?? 0), overdue: Number(row.overdue ?? 0) };
   }
 
+  async overdueToNotify(now: number, limit: number): Promise<PrivacyRequest[]> {
+    const rows = await this.db
+      .selectFrom('privacy_requests')
+      .selectAll()
+      .where('state', 'in', [...OPEN_REQUEST_STATES])
+      .where('due_at', '<', now)
+      .where((eb) => eb.or([eb('overdue_notified_due_at', 'is', null), eb('overdue_notified_due_at', '<>', eb.ref('due_at'))]))
+      .orderBy('due_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toRequest);
+  }
+
+  async markOverdueNotified(id: number, dueAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('privacy_requests')
+      .set({ overdue_notified_due_at: dueAt })
+      .where('id', '=', id)
+      .where('due_at', '=', dueAt)
+      .where((eb) => eb.or([eb('overdue_notified_due_at', 'is', null), eb('overdue_notified_due_at', '<>', dueAt)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async openOperationIds(limit: number): Promise<number[]> {
     const rows = await this.db
       .selectFrom('privacy_requests')
