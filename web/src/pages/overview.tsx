@@ -56,20 +56,27 @@ function Running() {
       <h2 id="running-h">Running now</h2>
       <ErrorNote error={error} />
       {ops === null ? <p role="status">Loading…</p> : ops.length === 0 ? <p>No operation is queued or running.</p> : (
-        <ul class="cards">{ops.map((op) => <LiveCard key={op.id} initial={op} />)}</ul>
+        <ul class="cards">{ops.map((op, i) => <LiveCard key={op.id} initial={op} live={i < LIVE_STREAMS} />)}</ul>
       )}
     </section>
   );
 }
 
-function LiveCard({ initial }: { initial: Operation }) {
-  const [op, setOp] = useState(initial);
+/**
+ * Streams followed at once: a browser opens at most six connections to one server over
+ * HTTP/1.1, and each stream holds one; the other cards move with the list's refresh.
+ */
+const LIVE_STREAMS = 3;
+
+function LiveCard({ initial, live }: { initial: Operation; live: boolean }) {
+  const [streamed, setStreamed] = useState<Operation | null>(null);
   useEffect(() => {
-    if (FINAL_STATES.includes(initial.state)) return;
+    if (!live || FINAL_STATES.includes(initial.state)) return;
     const abort = new AbortController();
-    followOperation(initial.id, setOp, abort.signal).catch(() => undefined);
+    followOperation(initial.id, setStreamed, abort.signal).catch(() => undefined);
     return () => abort.abort();
-  }, [initial.id]);
+  }, [initial.id, live]);
+  const op = live && streamed ? streamed : initial;
   return (
     <li class="card">
       <a href={`#/operations/${op.id}`}>{actionName(op.action)} #{op.id}{op.label ? ` · ${op.label}` : ''}</a> <StateBadge state={op.state} />
