@@ -23,10 +23,20 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The full run builds dist/ once (so the dashboard's browser tests never load a stale build) and lets the tests start the compiled CLI (test/helpers/cli.ts):
+// a tsx start costs about 2 s against 0.7 s, and the CLI tests start it a few dozen times.
+// A filtered run keeps tsx, so that a quick run of one file needs no build.
+const env = { ...process.env, NODE_ENV: 'test' };
+if (filters.length === 0 && env.LETHE_TEST_CLI === undefined) {
+  // `npm run build`: the server (tsc) and the dashboard (vite), which the browser tests load from dist/web.
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  env.LETHE_TEST_CLI = 'dist';
+}
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test' },
+  env,
 });
 process.exit(result.status ?? 1);

@@ -15,10 +15,27 @@ export interface Config {
   adminKey: string | undefined;
   /** Secret for keyed hashes; default: generated into `<dataDir>/secret` on first start. */
   secret: string | undefined;
+  /**
+   * Where the keyring of per-contact data keys lives: a SQLite file path or `postgres://…`.
+   * Default: `<dataDir>/keyring.db` when the data is in SQLite, the data's own PostgreSQL
+   * database (schema `lethe_keyring`) otherwise.
+   */
+  keyringUrl: string;
+  /** Secret the keyring's key-encryption key is derived from; default: the server secret. */
+  keyringSecret: string | undefined;
+  /** The keyring secret before a rotation (`lethe keyring rotate` re-wraps what it wrapped). */
+  keyringPreviousSecret: string | undefined;
+  /**
+   * Encryption at rest: seal contacts' personal values under their own data keys as they are
+   * written (default off while the stages of issue 14 land; sealed rows are read either way).
+   */
+  encryptAtRest: boolean;
   /** Run the operations worker inside `serve` (default) or only in `lethe worker` processes. */
   embeddedWorker: boolean;
   /** Largest request body, in bytes. */
   bodyLimit: number;
+  /** Requests with a body over `bodyLimit` (bulk routes only) the server reads and works on at once; 429 beyond. */
+  bulkConcurrency: number;
   /** Requests per minute per account for SendGrid's erase job. */
   eraseJobRateLimit: number;
   /** Requests per minute per account for SendGrid's other routes. */
@@ -53,6 +70,12 @@ export interface Config {
    * unset: built from the request.
    */
   publicUrl: string | undefined;
+  /** Let webhook endpoints point at private, loopback and link-local addresses (default false; tests and closed networks). */
+  webhooksAllowPrivate: boolean;
+  /** How long one webhook delivery may take before it is abandoned as failed (ms). */
+  webhooksTimeoutMs: number;
+  /** Webhook deliveries a worker sends at once. */
+  webhooksConcurrency: number;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -106,6 +129,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const logLevel = String(pick('logLevel', 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const adminKey = pick('adminKey', 'LETHE_ADMIN_KEY');
+  const keyringUrl = String(pick('keyringUrl', 'LETHE_KEYRING_URL') ?? '') || (/^postgres(ql)?:\/\//i.test(databaseUrl) ? databaseUrl : join(dataDir, 'keyring.db'));
+  const optional = (raw: string | number | boolean | undefined) => (raw === undefined || raw === '' ? undefined : String(raw));
   const secret = pick('secret', 'LETHE_SECRET');
   const scrubMode = String(pick('scrubMode', 'LETHE_SCRUB_MODE') ?? 'rewrite').toLowerCase();
   if (scrubMode !== 'rewrite' && scrubMode !== 'vacuum') throw new Error('LETHE_SCRUB_MODE must be rewrite or vacuum');
@@ -117,8 +142,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     logLevel: logLevel as Config['logLevel'],
     adminKey: adminKey === undefined || adminKey === '' ? undefined : String(adminKey),
     secret: secret === undefined || secret === '' ? undefined : String(secret),
+    keyringUrl,
+    keyringSecret: optional(pick('keyringSecret', 'LETHE_KEYRING_SECRET')),
+    keyringPreviousSecret: optional(pick('keyringPreviousSecret', 'LETHE_KEYRING_PREVIOUS_SECRET')),
+    encryptAtRest: boolOf('LETHE_ENCRYPT_AT_REST', pick('encryptAtRest', 'LETHE_ENCRYPT_AT_REST'), false),
     embeddedWorker: boolOf('LETHE_EMBEDDED_WORKER', pick('embeddedWorker', 'LETHE_EMBEDDED_WORKER'), true),
     bodyLimit: intOf('LETHE_BODY_LIMIT', pick('bodyLimit', 'LETHE_BODY_LIMIT'), 1024 * 1024, 1024),
+    bulkConcurrency: intOf('LETHE_BULK_CONCURRENCY', pick('bulkConcurrency', 'LETHE_BULK_CONCURRENCY'), 1, 1),
     eraseJobRateLimit: intOf('LETHE_ERASEJOB_RATE_LIMIT', pick('eraseJobRateLimit', 'LETHE_ERASEJOB_RATE_LIMIT'), 100, 1),
     sendgridRateLimit: intOf('LETHE_SENDGRID_RATE_LIMIT', pick('sendgridRateLimit', 'LETHE_SENDGRID_RATE_LIMIT'), 600, 1),
     mailjetRateLimit: intOf('LETHE_MAILJET_RATE_LIMIT', pick('mailjetRateLimit', 'LETHE_MAILJET_RATE_LIMIT'), 600, 1),
@@ -134,5 +164,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     workerConcurrency: atMost('LETHE_WORKER_CONCURRENCY', intOf('LETHE_WORKER_CONCURRENCY', pick('workerConcurrency', 'LETHE_WORKER_CONCURRENCY'), 1, 1), MAX_WORKER_CONCURRENCY),
     schedulerIntervalMs: intOf('LETHE_SCHEDULER_INTERVAL_MS', pick('schedulerIntervalMs', 'LETHE_SCHEDULER_INTERVAL_MS'), 60_000, 100),
     publicUrl: publicUrlOf(pick('publicUrl', 'LETHE_PUBLIC_URL')),
+    webhooksAllowPrivate: boolOf('LETHE_WEBHOOKS_ALLOW_PRIVATE', pick('webhooksAllowPrivate', 'LETHE_WEBHOOKS_ALLOW_PRIVATE'), false),
+    webhooksTimeoutMs: atMost('LETHE_WEBHOOKS_TIMEOUT_MS', intOf('LETHE_WEBHOOKS_TIMEOUT_MS', pick('webhooksTimeoutMs', 'LETHE_WEBHOOKS_TIMEOUT_MS'), 10_000, 100), 60_000),
+    webhooksConcurrency: atMost('LETHE_WEBHOOKS_CONCURRENCY', intOf('LETHE_WEBHOOKS_CONCURRENCY', pick('webhooksConcurrency', 'LETHE_WEBHOOKS_CONCURRENCY'), 8, 1), 64),
   });
 }

@@ -11,6 +11,8 @@ import { registerOperationCommands } from './operations.commands.js';
 import { runWorker } from '../jobs/worker.js';
 import { registerImportCommand } from './import.command.js';
 import { registerAdminCommands } from './admin.commands.js';
+import { registerRequestCommands } from './requests.commands.js';
+import { registerKeyringCommands } from './keyring.commands.js';
 import { BY_OPTION_HELP, findAccount, operatorName, whereOf } from './cli-actor.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -142,6 +144,7 @@ common(program.command('worker').description('run the operations worker (and the
         untilIdle: flags.untilIdle === true,
         signal: abort.signal,
         logger: lethe.logger,
+        webhooks: { timeoutMs: config.webhooksTimeoutMs, concurrency: config.webhooksConcurrency, allowPrivate: config.webhooksAllowPrivate },
       });
       process.stdout.write('lethe worker: stopped\n');
     } catch (error) {
@@ -199,8 +202,10 @@ registerOperationCommands(program, {
     return runWorker(lethe.core, { chunkSize, concurrency: workerConcurrency, pollMs: Math.min(workerPollMs, 200), schedulerIntervalMs, signal: abort.signal });
   },
 });
+registerRequestCommands(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 registerImportCommand(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 registerAdminCommands(program, accounts, keys, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
+registerKeyringCommands(program, { common, configOf: (flags) => loadConfig(overridesOf(flags as CommonFlags)), fail });
 
 // A bad flag or setting (`--port abc`) is one line on standard error, never a stack.
 await program.parseAsync(process.argv).catch(fail);

@@ -36,7 +36,7 @@ export interface CliContext {
   runWorker?: (lethe: Lethe, stop: Promise<void>) => Promise<void>;
 }
 
-interface AccountFlags {
+export interface AccountFlags {
   account: string;
   /** Who is acting (`--by`; default the OS user). */
   by?: string;
@@ -126,7 +126,7 @@ async function follow(lethe: Lethe, actor: Actor, ref: number | string, view: Pr
 /** Completed is success; failed and canceled are not. */
 const exitCodeOf = (op: Operation): number => (op.state === 'completed' ? 0 : 1);
 
-const writeJson = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+export const writeJson = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 
 function describe(op: Operation): string {
   const c = op.counts;
@@ -167,7 +167,7 @@ async function confirmed(lethe: Lethe, actor: Actor, flags: EraseFlags, input: C
   }
 }
 
-const accountOption = () => new Option('--account <name>', 'account name; a sub-account as PARENT/NAME').default('default');
+export const accountOption = () => new Option('--account <name>', 'account name; a sub-account as PARENT/NAME').default('default');
 
 export function registerOperationCommands(program: Command, context: CliContext): void {
   const { common, fail } = context;
@@ -320,7 +320,8 @@ export function registerOperationCommands(program: Command, context: CliContext)
 }
 
 /** Opens Lethe for the named account, runs `fn`, closes; a failure is printed and exits 1. */
-async function withLethe(context: CliContext, flags: AccountFlags, fn: (lethe: Lethe, actor: Actor) => Promise<void>): Promise<void> {
+/** Opens the database, runs `fn` as an admin of `--account` (as `--by`), and closes it; an error is one line. */
+export async function withLethe(context: CliContext, flags: AccountFlags, fn: (lethe: Lethe, actor: Actor) => Promise<void>): Promise<void> {
   const lethe = await open(context, flags as unknown as Record<string, unknown>).catch(context.fail);
   try {
     await fn(lethe, await cliActor(lethe, flags.account, flags.by));

@@ -12,4 +12,6 @@ export interface CoreDeps {
   notifyWork: () => void;
   /** Import chunk size and row limit (from config); core's defaults when absent. */
   imports?: ImportSettings;
+  /** Webhooks: `allowPrivate` lets endpoints point at private, loopback and link-local addresses (tests, closed networks). */
+  webhooks?: { allowPrivate?: boolean };
 }

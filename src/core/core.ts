@@ -13,6 +13,9 @@ import { importHandler } from './imports/import.handler.js';
 import { IMPORT_KIND } from './imports/import.js';
 import { ImportsService } from './imports/imports.service.js';
 import { RateLimitsService } from './rate-limits/rate-limits.service.js';
+import { RequestsService } from './requests/requests.service.js';
+import { ErasedAddressesService } from './reimport/erased-addresses.service.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** The domain's use cases, wired to their dependencies. New areas are added here. */
 export function createCore(deps: CoreDeps) {
@@ -30,8 +33,11 @@ export function createCore(deps: CoreDeps) {
     lifecycle: new LifecycleService(deps),
     operationReports: new OperationReportsService(deps),
     rateLimits: new RateLimitsService(deps),
+    requests: new RequestsService(deps, operations),
+    erasedAddresses: new ErasedAddressesService(deps),
+    webhooks: new WebhooksService(deps),
   };
-  core.operations.registerKind(IMPORT_KIND, importHandler());
+  core.operations.registerKind(IMPORT_KIND, importHandler(deps));
   return { ...core, imports: new ImportsService(deps, core.operations, deps.imports) };
 }
 

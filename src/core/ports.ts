@@ -11,6 +11,9 @@ import type { OperationsRepository } from './operations/operation.js';
 import type { MetaRepository } from './meta.js';
 import type { OperationStatsRepository } from './reports/operation-stats.js';
 import type { RateLimitsRepository } from './rate-limits/rate-limit.js';
+import type { PrivacyRequestsRepository } from './requests/request.js';
+import type { ErasedAddressesRepository } from './reimport/erased-address.js';
+import type { WebhooksRepository } from './webhooks/webhook.js';
 
 /**
  * The ports through which core reaches storage. Each area declares its repository
@@ -30,11 +33,15 @@ export interface Repositories {
   operations: OperationsRepository;
   operationStats: OperationStatsRepository;
   rateLimits: RateLimitsRepository;
+  requests: PrivacyRequestsRepository;
+  erasedAddresses: ErasedAddressesRepository;
+  webhooks: WebhooksRepository;
 }
 
 /** Tables that hold personal data and are scrubbed after erasure. */
 export const SCRUBBABLE_TABLES = ['contacts', 'events', 'list_memberships', 'operation_targets'] as const;
-export type ScrubbableTable = (typeof SCRUBBABLE_TABLES)[number];
+/** Those, and the stored exports of access requests (scrubbed when an export is deleted). */
+export type ScrubbableTable = (typeof SCRUBBABLE_TABLES)[number] | 'privacy_request_parts';
 
 /**
  * How PostgreSQL storage is scrubbed. `rewrite` (default): VACUUM FULL, which writes the

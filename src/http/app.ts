@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
+import { BulkGate } from './bulk-gate.js';
 import { registerTolerantJsonParser } from './json-parser.js';
 import { dashboardRoutes } from './dashboard.js';
 import { createMetrics } from './metrics.js';
@@ -28,6 +29,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route that takes a body, with its body limit (its own, or the server-wide one). */
     routeBodyLimits: readonly RouteBodyLimit[];
+    /** The server-wide bound on large bodies read at once. */
+    bulkGate: BulkGate;
   }
 }
 
@@ -99,6 +102,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(dashboardRoutes);
   await app.register(systemRoutes, { core, metrics, ...(options.workerStatus ? { workerStatus: options.workerStatus } : {}) });
-  await registerSurfaces(app, SERVED_SURFACES, { core, config: options.config });
+  const bulkGate = new BulkGate(options.config.bulkConcurrency);
+  app.decorate('bulkGate', bulkGate);
+  await registerSurfaces(app, SERVED_SURFACES, { core, config: options.config, bulkGate });
   return app;
 }

@@ -9,8 +9,8 @@ const WORKER_STATES: readonly WorkerHealth[] = ['running', 'restarting', 'stoppe
 /**
  * What the deletion engine is doing, read from the database at each scrape (so every server
  * process shows the same figures, whichever runs the work): operations by state, contacts by
- * status and erased so far, the age of the oldest work waiting, scrubs owed, and this
- * process's embedded worker. Counts and times only.
+ * status and erased so far, the age of the oldest work waiting, scrubs owed, open privacy
+ * requests (due soon, overdue), and this process's embedded worker. Counts and times only.
  */
 export function registerDomainMetrics(metrics: Metrics, core: Core, workerStatus: () => WorkerHealth): () => Promise<void> {
   const { registry } = metrics;
@@ -33,6 +33,9 @@ export function registerDomainMetrics(metrics: Metrics, core: Core, workerStatus
     registers: [registry],
   });
   const backlog = new client.Gauge({ name: 'lethe_scrub_backlog', help: 'Finished operations whose storage scrub after erasure is still owed', registers: [registry] });
+  const requestsOpen = new client.Gauge({ name: 'lethe_privacy_requests_open', help: 'Privacy requests (erasure, access) received or in progress, every account', registers: [registry] });
+  const requestsDueSoon = new client.Gauge({ name: 'lethe_privacy_requests_due_soon', help: 'Open privacy requests due within 7 days (overdue ones included)', registers: [registry] });
+  const requestsOverdue = new client.Gauge({ name: 'lethe_privacy_requests_overdue', help: 'Open privacy requests past their deadline: alert on this', registers: [registry] });
   const worker = new client.Gauge({
     name: 'lethe_worker_state',
     help: "This process's embedded operations worker: 1 for its current state (disabled: lethe worker processes do the work)",
@@ -48,6 +51,10 @@ export function registerDomainMetrics(metrics: Metrics, core: Core, workerStatus
     erased.set(f.contactsErased);
     oldest.set(f.oldestPendingCreatedAt === null ? 0 : Math.max(0, (core.deps.clock.now() - f.oldestPendingCreatedAt) / 1000));
     backlog.set(f.scrubBacklog);
+    const r = await core.requests.figures();
+    requestsOpen.set(r.open);
+    requestsDueSoon.set(r.dueSoon);
+    requestsOverdue.set(r.overdue);
     const current = workerStatus();
     for (const state of WORKER_STATES) worker.set({ state }, state === current ? 1 : 0);
   };

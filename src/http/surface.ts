@@ -12,6 +12,8 @@ import type { RateLimitPolicy, RateLimitState } from '../core/rate-limits/rate-l
 import { rateLimited } from '../core/rate-limits/rate-limits.service.js';
 import { actorFor, authenticate } from './auth.js';
 import { refuseControlChars } from './control-chars.js';
+import { bulkGateHook } from './bulk-gate.js';
+import type { BulkGate } from './bulk-gate.js';
 import type { Credential } from './auth.js';
 
 /**
@@ -54,6 +56,8 @@ declare module 'fastify' {
 export interface SurfaceContext {
   core: Core;
   config: Readonly<Config>;
+  /** The server-wide bound on large bodies read at once (none: unbounded, for tests that build one surface). */
+  bulkGate?: BulkGate;
 }
 
 /** The app a surface's routes are declared on: schemas are TypeBox, so handlers see typed requests. */
@@ -89,7 +93,7 @@ export interface SurfaceRateLimits {
  * A surface: one API (Lethe's own, or a vendor's) as an encapsulated Fastify plugin. The
  * guard it gets runs, for every route, in this order: credential → acting account
  * (`on-behalf-of`) → route scope → rate limit (a request refused earlier is not counted) →
- * body read (under the route's `bodyLimit`) → schema validation → handler. Every error,
+ * a permit of the server's large-body gate (bulk routes, bodies over the default limit) → body read (under the route's `bodyLimit`) → schema validation → handler. Every error,
  * from any of these steps, is rendered by `renderError`; an unknown path under a mount by
  * `unknownRoute`.
  */
@@ -224,6 +228,7 @@ function mountPlugin(surface: SurfaceDeclaration, mount: Mount) {
     });
 
     app.addHook('onRequest', surfaceGuard(core, surface, policyOf));
+    if (context.bulkGate) app.addHook('onRequest', bulkGateHook(context.bulkGate, config));
     app.addHook('preValidation', refuseControlChars);
 
     const headers = surface.rateLimits?.headers;

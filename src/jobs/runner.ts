@@ -109,6 +109,7 @@ export class OperationRunner {
         const handler = this.handler(claimed);
         const plan = await handler.plan(tx, claimed, { now, chunkSize: this.#chunkSize });
         await tx.operations.savePlan(claimed.id, plan.chunks, plan.expected, now, this.lease(now));
+        await this.core.requests.operationStarted(tx, claimed);
         if (plan.expected !== undefined && claimed.parentId !== null) await tx.operations.addCounts(claimed.parentId, { expected: plan.expected }, now);
         if (plan.chunks.length > 0) return undefined;
         // Nothing to do: it ends here.
@@ -147,6 +148,7 @@ export class OperationRunner {
       return true;
     }
     if (finished && this.needsScrub(finished)) await this.scrub(finished);
+    else if (finished) await this.settled([finished]);
     return chunk !== undefined;
   }
 
@@ -197,6 +199,18 @@ export class OperationRunner {
       if (!(isAppError(error) && error.code === 'CONFLICT')) this.options.logger?.error({ operationId: op.id, err: describe(error) }, 'storage scrub failed');
       const later = this.deps.clock.now() + SCRUB_RETRY_MS;
       for (const o of all) await this.deps.store.operations.postponeScrub(o.id, later);
+      return;
+    }
+    await this.settled(all);
+  }
+
+  /** Ended and scrubbed: the privacy requests these operations answer may now be complete. */
+  private async settled(ops: readonly Operation[]): Promise<void> {
+    try {
+      await this.core.requests.operationsSettled(ops);
+    } catch (error) {
+      // The scheduler's reconciliation completes the request later.
+      this.options.logger?.warn({ operationIds: ops.map((o) => o.id), err: describe(error) }, 'privacy request not yet settled');
     }
   }
 

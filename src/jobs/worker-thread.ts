@@ -27,7 +27,7 @@ port.postMessage('ready');
 try {
   await runWorker(
     lethe.core,
-    { chunkSize: config.chunkSize, concurrency: config.workerConcurrency, pollMs: config.workerPollMs, schedulerIntervalMs: config.schedulerIntervalMs, signal: abort.signal, logger: lethe.logger },
+    { chunkSize: config.chunkSize, concurrency: config.workerConcurrency, pollMs: config.workerPollMs, schedulerIntervalMs: config.schedulerIntervalMs, signal: abort.signal, logger: lethe.logger, webhooks: { timeoutMs: config.webhooksTimeoutMs, concurrency: config.webhooksConcurrency, allowPrivate: config.webhooksAllowPrivate } },
     wake,
   );
 } finally {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../logger.js';
 import { OperationRunner } from './runner.js';
+import { WebhookSender } from './webhook-sender.js';
+import type { WebhookSenderOptions } from './webhook-sender.js';
 
 export interface WorkerOptions {
   chunkSize: number;
@@ -19,6 +21,8 @@ export interface WorkerOptions {
   signal?: AbortSignal;
   logger?: Logger;
   workerId?: string;
+  /** Sends the webhook outbox in a loop of its own (slow receivers never delay operations); absent: not sent here. */
+  webhooks?: Omit<WebhookSenderOptions, 'logger'>;
 }
 
 /** Wakes sleeping worker loops at once (new work was queued in this process, or a sibling loop found some). */
@@ -59,7 +63,10 @@ export async function runWorker(core: Core, options: WorkerOptions, wake: WorkSi
   const concurrency = core.deps.store.capabilities.singleWriter ? 1 : Math.max(1, options.concurrency ?? 1);
   const workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
   options.logger?.info({ workerId, chunkSize: options.chunkSize, concurrency }, 'operations worker started');
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => workerLoop(core, options, wake, concurrency === 1 ? workerId : `${workerId}.${i + 1}`, { schedules: i === 0, siblings: concurrency > 1 })));
+  await Promise.all([
+    ...Array.from({ length: concurrency }, (_, i) => workerLoop(core, options, wake, concurrency === 1 ? workerId : `${workerId}.${i + 1}`, { schedules: i === 0, siblings: concurrency > 1 })),
+    ...(options.webhooks ? [webhookLoop(core, options, options.webhooks)] : []),
+  ]);
   options.logger?.info({ workerId }, 'operations worker stopped');
 }
 
@@ -74,6 +81,8 @@ async function workerLoop(core: Core, options: WorkerOptions, wake: WorkSignal, 
         lastSchedule = Date.now();
         const queued = await core.operations.schedulePurges();
         if (queued.length > 0) options.logger?.info({ operations: queued.map((op) => op.id) }, 'scheduler queued purges');
+        const { expired } = await core.requests.schedule();
+        if (expired > 0) options.logger?.info({ exports: expired }, 'scheduler deleted expired exports');
       }
       worked = await runner.step();
     } catch (error) {
@@ -98,4 +107,45 @@ async function workerLoop(core: Core, options: WorkerOptions, wake: WorkSignal, 
     }
     await wake.sleep(options.pollMs, options.signal);
   }
+}
+
+/** How far ahead `--until-idle` waits for a webhook delivery due later (a retry in 5 s, a lapsing lease). */
+const UNTIL_IDLE_WEBHOOK_HORIZON_MS = 60_000;
+
+/**
+ * The webhook sender's loop: one batch at a time (each attempt bounded by its timeout), then
+ * a look again at once if it sent any. With `untilIdle` it ends when no delivery is due within
+ * a minute (retries hours away are the next worker's).
+ */
+async function webhookLoop(core: Core, options: WorkerOptions, webhooks: Omit<WebhookSenderOptions, 'logger'>): Promise<void> {
+  const sender = new WebhookSender(core, { ...webhooks, ...(options.logger ? { logger: options.logger } : {}) });
+  while (!options.signal?.aborted) {
+    let sent = 0;
+    try {
+      sent = await sender.step();
+    } catch (error) {
+      options.logger?.warn({ err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, 'webhook step failed; retrying');
+    }
+    if (sent > 0) continue;
+    if (options.untilIdle) {
+      const due = await core.deps.store.webhooks.nextDueAt().catch(() => undefined);
+      const wait = due === undefined ? Infinity : due - core.deps.clock.now();
+      if (wait > UNTIL_IDLE_WEBHOOK_HORIZON_MS) break;
+      await sleepFor(Math.max(10, Math.min(options.pollMs, wait)), options.signal);
+      continue;
+    }
+    await sleepFor(options.pollMs, options.signal);
+  }
+}
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

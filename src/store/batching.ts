@@ -42,7 +42,7 @@ export const accountOfKeyedRows = (capabilities: Capabilities, column: 'account_
   capabilities.plannerStatistics ? sql<number>`${sql.ref(column)}` : sql<number>`+${sql.ref(column)}`;
 
 /** Types a bulk column may have, as PostgreSQL names them. */
-export type BulkType = 'text' | 'bigint' | 'integer';
+export type BulkType = 'text' | 'bigint' | 'integer' | 'bytea';
 
 /**
  * `column IN (values)` with the whole run bound as one parameter: an array on PostgreSQL
@@ -69,15 +69,16 @@ export function idsRelation(capabilities: Capabilities, alias: string, ids: read
  * not once per column. JSON.stringify is native and a few times cheaper for the driver
  * than one array parameter per column (pg escapes arrays element by element in
  * JavaScript). `rows` are arrays of values in the order of `columns`: strings (well-formed:
- * JSONB refuses a lone surrogate), numbers and null.
+ * JSONB refuses a lone surrogate), numbers, null, and for `bytea` columns hex strings.
  */
 export function rowsRelation(capabilities: Capabilities, alias: string, columns: ReadonlyArray<readonly [name: string, type: BulkType]>, rows: readonly (readonly unknown[])[]): RawBuilder<unknown> {
   const json = JSON.stringify(rows);
   if (capabilities.arrayParams) {
-    const picks = sql.raw(columns.map(([name, type], k) => `cast(j.value ->> ${k} as ${type}) as ${name}`).join(', '));
+    // Bytes travel as hex text inside the JSON.
+    const picks = sql.raw(columns.map(([name, type], k) => (type === 'bytea' ? `decode(j.value ->> ${k}, 'hex') as ${name}` : `cast(j.value ->> ${k} as ${type}) as ${name}`)).join(', '));
     return sql`(select ${picks} from jsonb_array_elements(cast(${json} as jsonb)) as j(value)) as ${sql.raw(alias)}`;
   }
-  const picks = sql.raw(columns.map(([name], k) => `j.value ->> ${k} as ${name}`).join(', '));
+  const picks = sql.raw(columns.map(([name, type], k) => (type === 'bytea' ? `unhex(j.value ->> ${k}) as ${name}` : `j.value ->> ${k} as ${name}`)).join(', '));
   // `limit -1` (no limit) keeps SQLite from flattening the subquery: flattened, it ran the
   // JSON rows as the inner loop of every row the other side's index found (all of an
   // operation's targets, once per chunk); materialized, it reads them once and probes by key.

@@ -15,6 +15,9 @@ export interface AccountsTable {
   restore_window_days: number | null;
   suppression_window_days: number | null;
   retention_days: Generated<number>;
+  request_due_days: number | null;
+  request_max_days: number | null;
+  reimport_policy: Generated<string>;
   created_at: number;
   updated_at: number;
 }
@@ -67,6 +70,8 @@ export interface ContactsTable {
   deleted_at: number | null;
   erased_at: number | null;
   purge_at: number | null;
+  /** Personal values sealed under the contact's data key (encryption at rest); null on rows written before it. */
+  sealed: Buffer | null;
 }
 
 export interface ListsTable {
@@ -177,11 +182,98 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface ErasedAddressesTable {
+  account_id: number;
+  address_hash: string;
+  operation_id: number | null;
+  erased_at: number;
+}
+
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  account_id: number;
+  uuid: string;
+  url: string;
+  description: string | null;
+  event_types: string;
+  enabled: number;
+  secret: string;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  account_id: number;
+  msg_id: string;
+  type: string;
+  payload: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  account_id: number;
+  endpoint_id: number;
+  event_id: number;
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_status: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
 export interface RateLimitsTable {
   account_id: number;
   bucket: string;
   window_start: number;
   count: number;
+}
+
+export interface PrivacyRequestsTable {
+  id: Generated<number>;
+  account_id: number;
+  uuid: string;
+  type: string;
+  state: string;
+  scope: string;
+  subject_kind: string;
+  subject_count: number;
+  subject_hashes: string;
+  reference: string | null;
+  note: string | null;
+  received_at: number;
+  due_at: number;
+  original_due_at: number;
+  extended_at: number | null;
+  extension_reason: string | null;
+  rejected_at: number | null;
+  rejection_reason: string | null;
+  completed_at: number | null;
+  operation_id: number | null;
+  export_ready_at: number | null;
+  export_expires_at: number | null;
+  export_deleted_at: number | null;
+  requested_by_key_id: string | null;
+  via: string;
+  operator: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PrivacyRequestPartsTable {
+  request_id: number;
+  seq: number;
+  account_id: number;
+  section: string;
+  body: string;
 }
 
 export interface Database {
@@ -198,4 +290,10 @@ export interface Database {
   operation_targets: OperationTargetsTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  privacy_requests: PrivacyRequestsTable;
+  privacy_request_parts: PrivacyRequestPartsTable;
+  erased_addresses: ErasedAddressesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

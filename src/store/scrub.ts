@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryExecutorProvider } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { ScrubbableTable, ScrubMode, ScrubReport } from '../core/ports.js';
 import type { DatabaseHandle } from './database.js';
@@ -121,8 +121,7 @@ async function checkpoint(db: Kysely<Database>, tables: ScrubbableTable[], setti
 async function vacuum(db: Kysely<Database>, tables: ScrubbableTable[], settings: Required<ScrubOptions>): Promise<ScrubReport> {
   const started = Date.now();
   // Every transaction that can still see the removed rows began before this point.
-  const { rows } = await sql<{ horizon: string }>`select (pg_snapshot_xmax(pg_current_snapshot())::text::numeric % 4294967296)::text as horizon`.execute(db);
-  const horizon = rows[0]?.horizon ?? '0';
+  const horizon = await snapshotHorizon(db);
   await waitForOlderSnapshots(db, horizon, settings.maxWaitMs);
   const waitedMs = Date.now() - started;
   for (const table of tables) {
@@ -159,6 +158,12 @@ async function vacuumTable(db: Kysely<Database>, table: ScrubbableTable, setting
   });
 }
 
+/** The xid (as xid text) before which every transaction that can see what was removed began. */
+export async function snapshotHorizon(db: QueryExecutorProvider): Promise<string> {
+  const { rows } = await sql<{ horizon: string }>`select (pg_snapshot_xmax(pg_current_snapshot())::text::numeric % 4294967296)::text as horizon`.execute(db);
+  return rows[0]?.horizon ?? '0';
+}
+
 /**
  * Waits until nothing can still see the removed rows, else VACUUM keeps them as "recently
  * dead": no other session of this database holds a snapshot or transaction older than
@@ -167,7 +172,7 @@ async function vacuumTable(db: Kysely<Database>, table: ScrubbableTable, setting
  * snapshot; they would to VACUUM FULL's, hence the plain VACUUM before it.)
  * Gives up with CONFLICT after `maxWaitMs`.
  */
-async function waitForOlderSnapshots(db: Kysely<Database>, horizon: string, maxWaitMs: number): Promise<void> {
+export async function waitForOlderSnapshots(db: QueryExecutorProvider, horizon: string, maxWaitMs: number): Promise<void> {
   const started = Date.now();
   for (;;) {
     const { rows } = await sql<{ sessions: number; prepared: number; slots: number }>`

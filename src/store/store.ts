@@ -19,24 +19,41 @@ import { KyselyListsRepository } from './repositories/lists.repository.js';
 import { KyselyMetaRepository } from './repositories/meta.repository.js';
 import { KyselyOperationStatsRepository } from './repositories/operation-stats.repository.js';
 import { KyselyRateLimitsRepository } from './repositories/rate-limits.repository.js';
+import { KyselyPrivacyRequestsRepository } from './repositories/privacy-requests.repository.js';
+import { KyselyErasedAddressesRepository } from './repositories/erased-addresses.repository.js';
+import { KyselyWebhooksRepository } from './repositories/webhooks.repository.js';
 import type { Database } from './schema.js';
+import type { Keyring } from './keyring/keyring.js';
+import { Sealer } from './keyring/sealer.js';
+
+/** Encryption at rest, as the repositories see it. */
+interface Sealing {
+  keyring?: Keyring;
+  /** Seals new writes (encryption at rest on). */
+  sealer?: Sealer;
+  /** Opens sealed rows (whenever there is a keyring). */
+  opener?: Sealer;
+}
 
 /** Every repository, bound to one connection or transaction. New repositories are added here. */
-function repositories(db: Kysely<Database>, capabilities: Capabilities): Repositories {
+function repositories(db: Kysely<Database>, capabilities: Capabilities, sealing: Sealing = {}): Repositories {
   return {
     accounts: new KyselyAccountsRepository(db),
     keys: new KyselyApiKeysRepository(db),
     accessTokens: new KyselyAccessTokensRepository(db),
     meta: new KyselyMetaRepository(db),
     audit: new KyselyAuditRepository(db, capabilities),
-    contacts: new KyselyContactsRepository(db, capabilities),
+    contacts: new KyselyContactsRepository(db, capabilities, sealing.sealer, sealing.opener),
     lists: new KyselyListsRepository(db, capabilities),
     events: new KyselyEventsRepository(db, capabilities),
     imports: new KyselyImportsRepository(db, capabilities),
-    lifecycle: new KyselyLifecycleRepository(db, capabilities),
+    lifecycle: new KyselyLifecycleRepository(db, capabilities, sealing.keyring),
     operations: new KyselyOperationsRepository(db, capabilities),
     operationStats: new KyselyOperationStatsRepository(db),
     rateLimits: new KyselyRateLimitsRepository(db),
+    requests: new KyselyPrivacyRequestsRepository(db),
+    erasedAddresses: new KyselyErasedAddressesRepository(db, capabilities),
+    webhooks: new KyselyWebhooksRepository(db),
   };
 }
 
@@ -67,12 +84,26 @@ export interface KyselyStore extends Store {
   readonly handle: DatabaseHandle;
 }
 
-export async function createStore(options: DatabaseOptions & { migrate?: boolean; scrub?: ScrubOptions }): Promise<KyselyStore> {
+export interface StoreOptions extends DatabaseOptions {
+  migrate?: boolean;
+  scrub?: ScrubOptions;
+  /** The keyring of per-contact data keys: opens sealed rows, destroys erased contacts' keys. */
+  keyring?: Keyring;
+  /** Encryption at rest: seal contacts' personal values as they are written (needs `keyring`). */
+  encrypt?: boolean;
+}
+
+export async function createStore(options: StoreOptions): Promise<KyselyStore> {
   const handle = openDatabase(options);
   if (options.migrate !== false) await migrateToLatest(handle.db);
   const { db, capabilities } = handle;
+  const { keyring } = options;
+  const opener = keyring ? new Sealer(keyring) : undefined;
+  const sealing: Sealing = { keyring, opener, sealer: options.encrypt ? opener : undefined };
+  if (options.encrypt && !keyring) throw new Error('encryption at rest needs a keyring');
+  const scrub = createScrubber(handle, options.scrub);
   return {
-    ...repositories(db, capabilities),
+    ...repositories(db, capabilities, sealing),
     handle,
     capabilities,
     transaction: capabilities.singleWriter
@@ -82,7 +113,7 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
           db.connection().execute(async (conn) => {
             await sql`begin immediate`.execute(conn);
             try {
-              const result = await fn(repositories(conn, capabilities));
+              const result = await fn(repositories(conn, capabilities, sealing));
               await sql`commit`.execute(conn);
               return result;
             } catch (error) {
@@ -93,12 +124,17 @@ export async function createStore(options: DatabaseOptions & { migrate?: boolean
       : (fn, txOptions) =>
           retryConflicts(() =>
             db.transaction().execute(async (trx) => {
-              const repos = repositories(trx, capabilities);
+              const repos = repositories(trx, capabilities, sealing);
               if (txOptions?.lockAccounts && txOptions.lockAccounts.length > 0) await repos.audit.lockChains(txOptions.lockAccounts);
               return fn(repos);
             }),
           ),
-    scrubStorage: createScrubber(handle, options.scrub),
+    // The data's storage first, then the keyring's: destroyed keys leave its storage too.
+    scrubStorage: async (tables) => {
+      const report = await scrub(tables);
+      if (keyring) await keyring.scrub();
+      return report;
+    },
     close: () => handle.close(),
   };
 }

@@ -54,7 +54,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1), 'paging walks the chain in order, once');
       assert.deepEqual(entries.map((e) => e.action), ['account.created', 'key.created', 'settings.updated', 'key.created', 'key.revoked', 'subaccount.created']);
       const [, , settings, created, revoked, sub] = entries;
-      assert.deepEqual(settings?.data, { restore_window_days: -1, retention_days: 7, suppression_window_days: null, previous_restore_window_days: null, previous_retention_days: 30, previous_suppression_window_days: null });
+      assert.deepEqual(settings?.data, { restore_window_days: -1, retention_days: 7, suppression_window_days: null, previous_restore_window_days: null, previous_retention_days: 30, previous_suppression_window_days: null, reimport_policy: 'allow', previous_reimport_policy: 'allow' });
       assert.equal(settings?.actor_key_id, adminId);
       assert.equal(settings?.via, 'native');
       assert.deepEqual([created?.subject_id, created?.data], [keyId, { scopes: 'read' }]);

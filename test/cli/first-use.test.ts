@@ -11,7 +11,7 @@ import { ensureFirstStart } from '../../src/core/bootstrap.js';
 import { createLogger } from '../../src/logger.js';
 import { createLethe } from '../../src/main.js';
 import type { Lethe } from '../../src/main.js';
-import { runCli } from '../helpers/cli.js';
+import { cliArgs, runCli } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES } from '../helpers/engines.js';
 import type { TestDatabase } from '../helpers/engines.js';
 
@@ -20,7 +20,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Runs `lethe …` on a pseudo-terminal (util-linux `script`), typing `input` on it. */
 function runOnTerminal(args: string[], env: Record<string, string>, input: string): { status: number | null; output: string } {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(quote).join(' ');
+  const command = [process.execPath, ...cliArgs, ...args].map(quote).join(' ');
   const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, input, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, output: result.stdout + result.stderr };
 }

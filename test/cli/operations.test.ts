@@ -11,7 +11,7 @@ import { OperationRunner } from '../../src/jobs/runner.js';
 import { createLogger } from '../../src/logger.js';
 import { createLethe } from '../../src/main.js';
 import type { Lethe } from '../../src/main.js';
-import { runCli } from '../helpers/cli.js';
+import { cliArgs, runCli } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES } from '../helpers/engines.js';
 import type { TestDatabase } from '../helpers/engines.js';
 
@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs `lethe …` in the background (stdout is a pipe, not a terminal) and collects its output. */
 function spawnCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));

@@ -47,7 +47,9 @@ export interface TestAppOptions {
 /** A fresh database, a Lethe on it with a manual clock and captured logs, and its app. */
 export async function buildTestApp(engine: Engine, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
-  const config = loadConfig({ dataDir: database.dir, databaseUrl: database.url, logLevel: 'info', ...options.config }, {});
+  // TEST_ENCRYPT_AT_REST=1 runs any suite with contacts sealed (encryption at rest), to show it is transparent.
+  const encryptAtRest = process.env.TEST_ENCRYPT_AT_REST === '1' ? { encryptAtRest: true } : {};
+  const config = loadConfig({ dataDir: database.dir, databaseUrl: database.url, logLevel: 'info', ...encryptAtRest, ...options.config }, {});
   const logs = new LogCapture();
   const clock = options.clock ?? new ManualClock(Date.now());
   const lethe = await createLethe(config, { clock, logger: createLogger('info', logs) });

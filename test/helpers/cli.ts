@@ -3,9 +3,15 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cliArgs = ['--import', 'tsx', 'src/cli/main.ts'];
 
-/** Runs `lethe …` (from source) to completion. */
+/**
+ * How tests start `lethe`: from source through tsx, or, when the full run has just built it
+ * (scripts/run-tests.mjs sets LETHE_TEST_CLI=dist), the compiled CLI, which starts in a
+ * third of the time; the CLI's own tests spawn it a few dozen times.
+ */
+export const cliArgs: readonly string[] = process.env.LETHE_TEST_CLI === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+
+/** Runs `lethe …` to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -116,3 +116,40 @@ export async function openReader(handle: DatabaseHandle, databaseUrl: string): P
     },
   };
 }
+
+/**
+ * Where any of `needles` (raw bytes: keys, wrapped keys) is in the keyring's storage: its
+ * SQLite file and WAL, or every page of every relation of the `lethe_keyring` schema
+ * (partitions, their indexes) read with `get_raw_page`. Returns the indexes of the needles
+ * found, with where.
+ */
+export async function searchKeyringStorage(keyringUrl: string, needles: readonly Buffer[]): Promise<Array<{ needle: number; where: string }>> {
+  const hits: Array<{ needle: number; where: string }> = [];
+  const look = (bytes: Buffer, where: string) => needles.forEach((needle, i) => bytes.includes(needle) && hits.push({ needle: i, where }));
+  if (!/^postgres(ql)?:\/\//i.test(keyringUrl)) {
+    for (const suffix of ['', '-wal', '-journal']) {
+      const path = `${keyringUrl}${suffix}`;
+      if (existsSync(path)) look(readFileSync(path), path.slice(path.lastIndexOf('/') + 1));
+    }
+    return hits;
+  }
+  const client = new pg.Client({ connectionString: keyringUrl });
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pageinspect');
+    const relations = await client.query<{ name: string }>(`
+      select c.oid::regclass::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'lethe_keyring' and c.relkind in ('r', 'i', 't') order by 1`);
+    for (const { name } of relations.rows) {
+      const pages = await client.query<{ page: Buffer }>(
+        `select get_raw_page($1::text, 'main', b.blkno) as page
+         from generate_series(0::bigint, (pg_relation_size($1::regclass) / current_setting('block_size')::bigint) - 1) as b(blkno)`,
+        [name],
+      );
+      for (const { page } of pages.rows) look(page, name);
+    }
+  } finally {
+    await client.end();
+  }
+  return hits;
+}

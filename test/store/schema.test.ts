@@ -16,6 +16,8 @@ const family = (type: string): string => {
   const t = type.toLowerCase();
   if (/int|serial/.test(t)) return 'integer';
   if (/char|text|clob/.test(t)) return 'text';
+  // Bytes: SQLite's blob is PostgreSQL's bytea.
+  if (t === 'blob' || t === 'bytea') return 'bytes';
   return t;
 };
 

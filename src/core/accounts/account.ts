@@ -1,3 +1,5 @@
+import type { ReimportPolicy } from '../reimport/erased-address.js';
+
 export interface Account {
   id: number;
   parentId: number | null;
@@ -12,6 +14,12 @@ export interface Account {
    * (`DEFAULT_SUPPRESSION_WINDOW_DAYS`).
    */
   suppressionWindowDays: number | null;
+  /** Days a privacy request is due after it was received (null: `DEFAULT_REQUEST_DUE_DAYS`). */
+  requestDueDays: number | null;
+  /** The most days after receipt an extended request may be due (null: `DEFAULT_REQUEST_MAX_DAYS`). */
+  requestMaxDays: number | null;
+  /** What a write of an address once erased here does: allow (default), warn or block. */
+  reimportPolicy: ReimportPolicy;
   createdAt: number;
   updatedAt: number;
 }
@@ -22,13 +30,28 @@ export interface NewAccount {
   restoreWindowDays?: number | null;
   retentionDays?: number;
   suppressionWindowDays?: number | null;
+  reimportPolicy?: ReimportPolicy;
 }
 
 export interface AccountSettingsPatch {
   restoreWindowDays?: number | null;
   retentionDays?: number;
   suppressionWindowDays?: number | null;
+  requestDueDays?: number;
+  requestMaxDays?: number;
+  reimportPolicy?: ReimportPolicy;
 }
+
+/** GDPR Art. 12(3): one month to answer a request ... */
+export const DEFAULT_REQUEST_DUE_DAYS = 30;
+/** ... extendable by two further months, with a reason. */
+export const DEFAULT_REQUEST_MAX_DAYS = 90;
+
+/** Days a privacy request of the account is due after receipt, and the most an extension may reach. */
+export const requestDeadlinesOf = (account: Pick<Account, 'requestDueDays' | 'requestMaxDays'>): { dueDays: number; maxDays: number } => ({
+  dueDays: account.requestDueDays ?? DEFAULT_REQUEST_DUE_DAYS,
+  maxDays: account.requestMaxDays ?? DEFAULT_REQUEST_MAX_DAYS,
+});
 
 /** The suppression window when an account sets none: 14 days, as Marketing Cloud's status reports show. */
 /** The top-level account a first start creates; its admin keys are the operator's. */

@@ -1,13 +1,14 @@
 import type { AuditActor } from '../audit/audit.js';
 import { OPERATOR } from '../audit/audit.js';
 import { AuditService } from '../audit/audit.service.js';
-import { DEFAULT_ACCOUNT_NAME } from './account.js';
+import { DEFAULT_ACCOUNT_NAME, requestDeadlinesOf } from './account.js';
 import type { CoreDeps } from '../context.js';
 import { requireScope } from '../keys/scopes.js';
 import { hasControlChars } from '../text.js';
 import type { Actor } from '../actor.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import type { Account, AccountSettingsPatch } from './account.js';
+import { isReimportPolicy, REIMPORT_POLICIES } from '../reimport/erased-address.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
@@ -28,10 +29,23 @@ export function validateSettings(patch: AccountSettingsPatch): void {
   if (suppressionWindowDays !== undefined && suppressionWindowDays !== null && (!Number.isInteger(suppressionWindowDays) || suppressionWindowDays < -1 || suppressionWindowDays > 3650)) {
     throw invalid('suppression_window_days', 'suppression_window_days is -1 (purge at once), null (the default, 14) or 0 to 3650 days');
   }
+  for (const [field, value] of [['request_due_days', patch.requestDueDays], ['request_max_days', patch.requestMaxDays]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 3650)) throw invalid(field, `${field} is 1 to 3650 days`);
+  }
+  if (patch.reimportPolicy !== undefined && !isReimportPolicy(patch.reimportPolicy)) {
+    throw invalid('reimport_policy', `reimport_policy is one of ${REIMPORT_POLICIES.join(', ')}`);
+  }
 }
 
 /** The settings as the audit records them: numbers and nulls only. */
-const settingsData = (a: Account) => ({ restore_window_days: a.restoreWindowDays, retention_days: a.retentionDays, suppression_window_days: a.suppressionWindowDays });
+const settingsData = (a: Account) => ({
+  restore_window_days: a.restoreWindowDays,
+  retention_days: a.retentionDays,
+  suppression_window_days: a.suppressionWindowDays,
+  request_due_days: requestDeadlinesOf(a).dueDays,
+  request_max_days: requestDeadlinesOf(a).maxDays,
+  reimport_policy: a.reimportPolicy,
+});
 
 export class AccountsService {
   readonly #audit: AuditService;
@@ -59,7 +73,7 @@ export class AccountsService {
     try {
       return await this.deps.store.transaction(async (tx) => {
         const account = await tx.accounts.create(
-          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null },
+          { parentId: parent.id, name, restoreWindowDays: settings.restoreWindowDays ?? null, retentionDays: settings.retentionDays ?? parent.retentionDays, suppressionWindowDays: settings.suppressionWindowDays ?? null, reimportPolicy: settings.reimportPolicy ?? 'allow' },
           this.deps.clock.now(),
         );
         // In the parent's chain (who created it) and in the sub-account's own (where it starts).
@@ -124,6 +138,8 @@ export class AccountsService {
     return this.deps.store.transaction(async (tx) => {
       const before = await tx.accounts.findById(actor.accountId);
       if (!before) throw notFound('account');
+      const deadlines = requestDeadlinesOf({ requestDueDays: patch.requestDueDays ?? before.requestDueDays, requestMaxDays: patch.requestMaxDays ?? before.requestMaxDays });
+      if (deadlines.dueDays > deadlines.maxDays) throw invalid(patch.requestDueDays !== undefined ? 'request_due_days' : 'request_max_days', `request_due_days (${deadlines.dueDays}) must not exceed request_max_days (${deadlines.maxDays})`);
       const after = await tx.accounts.updateSettings(actor.accountId, patch, this.deps.clock.now());
       const previous = settingsData(before);
       await this.#audit.record(tx, {
@@ -133,7 +149,7 @@ export class AccountsService {
         action: 'settings.updated',
         subjectType: 'account',
         subjectId: String(actor.accountId),
-        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days },
+        data: { ...settingsData(after), previous_restore_window_days: previous.restore_window_days, previous_retention_days: previous.retention_days, previous_suppression_window_days: previous.suppression_window_days, previous_request_due_days: previous.request_due_days, previous_request_max_days: previous.request_max_days, previous_reimport_policy: previous.reimport_policy },
       });
       return after;
     }, { lockAccounts: [actor.accountId] });

@@ -21,6 +21,7 @@ import { checkListIds, checkSource } from './contact-rules.js';
 import { AuditService } from '../audit/audit.service.js';
 import { requireScope } from '../keys/scopes.js';
 import { upsertContacts } from './upsert-contacts.js';
+import { guardSingle } from '../reimport/guard.js';
 import type { UpsertItemResult, UpsertManyOptions } from './upsert-contacts.js';
 
 export interface ContactWriteOptions {
@@ -42,8 +43,12 @@ export const MAX_LOOKUP_EMAILS = 1000;
 export class ContactsService {
   constructor(private readonly deps: CoreDeps) {}
 
-  /** Creates a contact; ALREADY_EXISTS when its email or external key is taken in the account. */
-  async create(actor: Actor, input: ContactInput, options: ContactWriteOptions = {}): Promise<Contact> {
+  /**
+   * Creates a contact; ALREADY_EXISTS when its email or external key is taken in the account.
+   * An address once erased in the account is refused under the `block` re-import policy
+   * (CONFLICT) and reported (`onceErased`) under `warn`.
+   */
+  async create(actor: Actor, input: ContactInput, options: ContactWriteOptions = {}): Promise<Contact & { onceErased?: true }> {
     const source = checkSource(options.source ?? actor.via);
     throwIfProblems(contactInputProblems(input));
     const record = applyContactInput(undefined, input, { now: this.deps.clock.now(), source, uuid: newUuid() });
@@ -51,10 +56,11 @@ export class ContactsService {
     return this.deps.store.transaction(async (tx) => {
       const listIds = await checkListIds(tx, actor.accountId, options.listIds);
       await assertIdentitiesFree(tx, actor.accountId, record, undefined);
+      const flag = (await guardSingle(tx, this.deps.hasher, actor.accountId, record.emailNorm, null)) ? { onceErased: true as const } : {};
       const contact = await tx.contacts.insert(actor.accountId, record).catch(duplicate);
-      if (listIds.length === 0) return contact;
+      if (listIds.length === 0) return { ...contact, ...flag };
       await tx.lists.addMemberships(actor.accountId, listIds.map((listId) => ({ contactId: contact.id, listId })), record.createdAt);
-      return { ...contact, listIds: [...listIds].sort((a, b) => a - b) };
+      return { ...contact, listIds: [...listIds].sort((a, b) => a - b), ...flag };
     });
   }
 
@@ -62,13 +68,13 @@ export class ContactsService {
    * Creates the contact with this email, or updates it with the given fields. A
    * soft-deleted contact becomes active again; an erased one is never matched.
    */
-  async upsert(actor: Actor, input: ContactInput, options: ContactWriteOptions = {}): Promise<{ contact: Contact; created: boolean }> {
+  async upsert(actor: Actor, input: ContactInput, options: ContactWriteOptions = {}): Promise<{ contact: Contact; created: boolean; onceErased: boolean }> {
     const [result] = await this.upsertMany(actor.accountId, [input], { source: options.source ?? actor.via, ...(options.listIds ? { listIds: options.listIds } : {}) });
     if (!result || result.outcome === 'invalid') {
       const detail: ErrorDetail = { field: result?.field ?? 'email', message: result?.message ?? 'the contact could not be written' };
       throw new AppError(result?.code ?? 'CONFLICT', detail.message, { ...(detail.field ? { field: detail.field } : {}), details: [detail] });
     }
-    return { contact: await this.get(actor, result.contactId), created: result.outcome === 'created' };
+    return { contact: await this.get(actor, result.contactId), created: result.outcome === 'created', onceErased: result.onceErased === true };
   }
 
   /** Bulk upsert for vendor dialects and imports: see `upsertContacts`. */
@@ -87,6 +93,8 @@ export class ContactsService {
       const record = applyContactInput(existing, input, { now: this.deps.clock.now(), source, uuid: existing.uuid });
       throwIfProblems(recordProblems(record));
       await assertIdentitiesFree(tx, actor.accountId, record, id);
+      // A contact taking an address once erased here: refused under `block`.
+      await guardSingle(tx, this.deps.hasher, actor.accountId, record.emailNorm, existing.email === null ? null : normalizeEmail(existing.email));
       const updated = await tx.contacts.update(actor.accountId, id, record).catch(duplicate);
       if (!updated) throw new AppError('CONFLICT', 'the contact is erased; it cannot be changed');
       return updated;
@@ -207,6 +215,8 @@ export class ContactsService {
       throwIfProblems(recordProblems(record));
       const listIds = options.listIds === undefined ? undefined : await checkListIds(tx, actor.accountId, options.listIds);
       await assertIdentitiesFree(tx, actor.accountId, record, id);
+      // A contact taking an address once erased here: refused under `block`.
+      await guardSingle(tx, this.deps.hasher, actor.accountId, record.emailNorm, existing.email === null ? null : normalizeEmail(existing.email));
       const updated = await tx.contacts.update(actor.accountId, id, record).catch(duplicate);
       if (!updated) throw new AppError('CONFLICT', 'the contact is erased; it cannot be changed');
       const revived = existing.status === 'deleted';

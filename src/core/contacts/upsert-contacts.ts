@@ -1,5 +1,7 @@
 import type { CoreDeps } from '../context.js';
 import { newUuid, normalizeEmail } from '../crypto.js';
+import type { KeyedHasher } from '../crypto.js';
+import { BLOCKED_MESSAGE, ONCE_ERASED, reimportVerdict } from '../reimport/guard.js';
 import type { ErrorCode, ErrorDetail } from '../errors.js';
 import type { Repositories } from '../ports.js';
 import type { ContactInput, ContactRecord, ExistingContact, MatchBy } from './contact.js';
@@ -16,7 +18,14 @@ export interface UpsertManyOptions {
 }
 
 export type UpsertItemResult =
-  | { index: number; outcome: 'created' | 'updated'; contactId: number; uuid: string }
+  | {
+      index: number;
+      outcome: 'created' | 'updated';
+      contactId: number;
+      uuid: string;
+      /** Under the account's `warn` re-import policy: the item brought back an address once erased here. */
+      onceErased?: true;
+    }
   | {
       index: number;
       outcome: 'invalid';
@@ -24,6 +33,8 @@ export type UpsertItemResult =
       code: Extract<ErrorCode, 'VALIDATION_FAILED' | 'ALREADY_EXISTS' | 'CONFLICT'>;
       field: string;
       message: string;
+      /** `once_erased`: refused by the account's `block` re-import policy. */
+      reason?: typeof ONCE_ERASED;
     };
 
 /** Items per transaction of `upsertContacts`: a bound on how long one write holds SQLite's lock. */
@@ -72,7 +83,7 @@ export async function upsertContacts(deps: CoreDeps, accountId: number, inputs: 
   const valid = validItems(inputs, matchBy, results);
   for (let start = 0; start < valid.length; start += MAX_CHUNK) {
     const chunk = valid.slice(start, start + MAX_CHUNK);
-    await store.transaction((tx) => writeChunk(tx, accountId, chunk, { matchBy, source, listIds, now: clock.now() }, results));
+    await store.transaction((tx) => writeChunk(tx, accountId, chunk, { matchBy, source, listIds, now: clock.now(), hasher: deps.hasher }, results));
   }
   return results;
 }
@@ -87,7 +98,7 @@ export async function upsertContactsInTransaction(
   tx: Repositories,
   accountId: number,
   inputs: readonly ContactInput[],
-  options: { source: string; listIds: readonly number[]; matchBy: MatchBy; now: number },
+  options: { source: string; listIds: readonly number[]; matchBy: MatchBy; now: number; hasher: KeyedHasher },
 ): Promise<UpsertItemResult[]> {
   const results: UpsertItemResult[] = new Array<UpsertItemResult>(inputs.length);
   const valid = validItems(inputs, options.matchBy, results);
@@ -119,7 +130,7 @@ async function writeChunk(
   tx: Repositories,
   accountId: number,
   chunk: readonly Item[],
-  options: { matchBy: MatchBy; source: string; listIds: readonly number[]; now: number },
+  options: { matchBy: MatchBy; source: string; listIds: readonly number[]; now: number; hasher: KeyedHasher },
   results: UpsertItemResult[],
 ): Promise<void> {
   const { matchBy, source, now } = options;
@@ -133,6 +144,9 @@ async function writeChunk(
   // An erased contact's email no longer identifies anyone; its external key still occupies the key.
   const byEmail = new Map(existing.filter((c) => c.status !== 'erased' && c.emailNorm !== null).map((c) => [c.emailNorm as string, c]));
   const byKey = new Map(existing.filter((c) => c.externalKey !== null).map((c) => [c.externalKey as string, c]));
+  const verdict = await reimportVerdict(tx, options.hasher, accountId, emailNorms);
+  // Items that bring back an address once erased, under `warn`: reported with their result.
+  const warned = new Set<number>();
 
   const groups = new Map<string, Group>();
   // The other identity, claimed by a group of this chunk: two groups must not take the same one.
@@ -150,6 +164,14 @@ async function writeChunk(
     const current = group.record ?? group.base;
     // A uuid is drawn only for a contact that does not exist yet.
     const next = applyContactInput(current, item.input, { now, source, uuid: current ? current.uuid : newUuid() });
+    // The re-import guard: a new contact with an erased address, or a contact taking one.
+    if (next.emailNorm !== null && next.emailNorm !== (current?.emailNorm ?? null) && verdict.onceErased(next.emailNorm)) {
+      if (verdict.policy === 'block') {
+        results[item.index] = { ...invalidItem(item.index, 'CONFLICT', { field: 'email', message: BLOCKED_MESSAGE }), reason: ONCE_ERASED } as UpsertItemResult;
+        continue;
+      }
+      warned.add(item.index);
+    }
     const other = matchBy === 'email' ? next.externalKey : next.emailNorm;
     if (other !== null) {
       const owner = matchBy === 'email' ? byKey.get(other) : byEmail.get(other);
@@ -188,8 +210,9 @@ async function writeChunk(
     // A uuid other than ours means another writer created the contact first: ours updated it.
     const created = group.base === undefined && row.uuid === group.record.uuid;
     (created ? createdIds : matchedIds).push(row.id);
-    if (first !== undefined) results[first] = { index: first, outcome: created ? 'created' : 'updated', contactId: row.id, uuid: row.uuid };
-    for (const index of rest) results[index] = { index, outcome: 'updated', contactId: row.id, uuid: row.uuid };
+    const flag = (index: number) => (warned.has(index) ? { onceErased: true as const } : {});
+    if (first !== undefined) results[first] = { index: first, outcome: created ? 'created' : 'updated', contactId: row.id, uuid: row.uuid, ...flag(first) };
+    for (const index of rest) results[index] = { index, outcome: 'updated', contactId: row.id, uuid: row.uuid, ...flag(index) };
   }
   if (options.listIds.length > 0 && createdIds.length + matchedIds.length > 0) {
     // Lists deleted since the request was checked are skipped rather than left with orphan memberships.

@@ -33,6 +33,8 @@ export interface EventPosition {
 export interface EventsRepository {
   /** Stores events in multi-row batches under the bind limit; returns how many were stored. */
   insertMany(accountId: number, events: readonly NewEvent[]): Promise<number>;
+  /** A contact's events in the order they were stored (by id), after `afterId`: each page walks the primary key, however many events there are. */
+  pageForContact(accountId: number, contactId: number, page: { afterId?: number; limit: number }): Promise<ContactEvent[]>;
   /** A contact's events, newest first (by time, then id), after `before`. */
   listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]>;
 }

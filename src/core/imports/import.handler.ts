@@ -1,12 +1,17 @@
 import type { ContactInput } from '../contacts/contact.js';
 import { upsertContactsInTransaction } from '../contacts/upsert-contacts.js';
+import type { CoreDeps } from '../context.js';
 import type { ScrubbableTable } from '../ports.js';
+import { ONCE_ERASED } from '../reimport/guard.js';
 import type { CountsDelta } from '../operations/operation.js';
 import type { OperationKindHandler } from '../operations/operation-kind.js';
 import { DEFAULT_IMPORT_CHUNK } from './import.js';
 import type { ImportParams, ImportRowError } from './import.js';
 import { inputOfRow, rowOfRecord, MALFORMED_CSV_LINE } from './import-row.js';
 import type { Column } from './import-row.js';
+
+/** The warning of a row imported under `warn` whose address was once erased in the account (never the address). */
+const ONCE_ERASED_WARNING = 'imported; this address was once erased from the account (reimport_policy warn)';
 
 const IMPORT_SCRUB_TABLES: readonly ScrubbableTable[] = ['operation_targets'];
 
@@ -17,7 +22,7 @@ const IMPORT_SCRUB_TABLES: readonly ScrubbableTable[] = ['operation_targets'];
  * settles them: the batch is removed (its data with it) and rows that failed keep only
  * their error. A chunk that is run again finds no pending batch and does nothing.
  */
-export function importHandler(): OperationKindHandler {
+export function importHandler(deps: Pick<CoreDeps, 'hasher'>): OperationKindHandler {
   return {
     async plan(_tx, operation) {
       // Chunks follow the batches the rows were stored in (one target per chunk).
@@ -57,16 +62,22 @@ export function importHandler(): OperationKindHandler {
         listIds: params.listIds ?? [],
         matchBy: params.matchBy ?? 'email',
         now: context.now,
+        hasher: deps.hasher,
       });
+      const warnings: ImportRowError[] = [];
       let created = 0;
       let updated = 0;
       results.forEach((result, i) => {
+        if (result.outcome === 'invalid') {
+          errors.push({ row: seqs[i] ?? 0, field: result.field, code: result.code, message: result.message, ...(result.reason ? { reason: result.reason } : {}) });
+          return;
+        }
         if (result.outcome === 'created') created += 1;
-        else if (result.outcome === 'updated') updated += 1;
-        else if (result.outcome === 'invalid') errors.push({ row: seqs[i] ?? 0, field: result.field, code: result.code, message: result.message });
+        else updated += 1;
+        if (result.onceErased) warnings.push({ row: seqs[i] ?? 0, field: 'email', code: 'ONCE_ERASED', message: ONCE_ERASED_WARNING, reason: ONCE_ERASED });
       });
       errors.sort((a, b) => a.row - b.row);
-      await tx.imports.settleRows(accountId, operation.id, chunk.rangeStart, chunk.rangeEnd, errors);
+      await tx.imports.settleRows(accountId, operation.id, chunk.rangeStart, chunk.rangeEnd, errors, warnings);
       await tx.imports.addTallies(accountId, operation.id, { created, updated });
       return { processed, succeeded: created + updated, invalid: errors.length };
     },

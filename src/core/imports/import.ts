@@ -33,6 +33,8 @@ export interface ImportRowError {
   field: string;
   code: string;
   message: string;
+  /** `once_erased`: the row's address was once erased in the account (refused under `block`, warned under `warn`). */
+  reason?: string;
 }
 
 /**
@@ -69,12 +71,12 @@ export interface ImportsRepository {
    * and the rows in `invalid` are kept as targets of their own (seq = row number) holding
    * only their error.
    */
-  settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[]): Promise<void>;
+  settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[], warned?: readonly ImportRowError[]): Promise<void>;
   /** Adds to the operation's created and updated counters. */
   addTallies(accountId: number, operationId: number, tallies: ImportTallies): Promise<void>;
   tallies(accountId: number, operationId: number): Promise<ImportTallies>;
-  /** Row errors in row order, after `afterRow`. */
-  errors(accountId: number, operationId: number, page: { afterRow?: number; limit: number }): Promise<ImportRowError[]>;
+  /** Row errors (or, with `warned`, the warnings of rows imported) in row order, after `afterRow`. */
+  errors(accountId: number, operationId: number, page: { afterRow?: number; limit: number }, outcome?: 'invalid' | 'warned'): Promise<ImportRowError[]>;
 }
 
 /** How imports run (from config): read by core's context, so it lives here, beside the import's types. */

@@ -171,11 +171,15 @@ export class ImportsService {
     return { operation, ...tallies };
   }
 
-  /** The rows an import could not write, in row order: row number, field and reason (never the value). */
-  async errors(actor: Actor, ref: number | string, page: { cursor?: number; limit?: number } = {}): Promise<{ items: ImportRowError[]; nextCursor: number | null }> {
+  /**
+   * The rows an import could not write, in row order: row number, field and reason (never the
+   * value). With `warned`: the rows it wrote with a warning (under the account's `warn`
+   * re-import policy, an address once erased in the account).
+   */
+  async errors(actor: Actor, ref: number | string, page: { cursor?: number; limit?: number } = {}, outcome: 'invalid' | 'warned' = 'invalid'): Promise<{ items: ImportRowError[]; nextCursor: number | null }> {
     const { operation } = await this.get(actor, ref);
     const limit = checkPageLimit(page.limit ?? 100);
-    const rows = await this.deps.store.imports.errors(actor.accountId, operation.id, { ...(page.cursor !== undefined ? { afterRow: page.cursor } : {}), limit: limit + 1 });
+    const rows = await this.deps.store.imports.errors(actor.accountId, operation.id, { ...(page.cursor !== undefined ? { afterRow: page.cursor } : {}), limit: limit + 1 }, outcome);
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.row ?? null) : null };
   }

@@ -3,6 +3,8 @@ import { DAY_MS } from '../clock.js';
 import type { ContactStatus } from '../contacts/contact.js';
 import type { KeyedHasher } from '../crypto.js';
 import type { OperationAction } from '../operations/operation.js';
+import { erasedAddressHash } from '../reimport/erased-address.js';
+import { emitEvent } from '../webhooks/emit.js';
 import type { Repositories } from '../ports.js';
 import type { LifecycleContact } from './lifecycle.js';
 
@@ -52,6 +54,8 @@ export interface ActionOptions {
   purgesAtOnce?: boolean;
   /** soft_delete: the window (days; -1 none) decided when the operation was requested, instead of the account's restore window now. */
   windowDays?: number;
+  /** erase: the operation erasing, recorded with each erased address's suppression. */
+  operationId?: number | null;
 }
 
 export interface ActionResult {
@@ -101,6 +105,11 @@ export async function applyAction(
       await tx.lifecycle.restore(account.id, ids, now, options.restoreToLists);
       return { done, skipped, removedData: false };
     case 'erase': {
+      // The re-import guard: a keyed hash of each erased address stays, in the same transaction.
+      const erased = done.flatMap((c) => (c.emailNorm === null ? [] : [{ addressHash: erasedAddressHash(hasher, c.emailNorm), operationId: options.operationId ?? null, erasedAt: now }]));
+      if (erased.length > 0) await tx.erasedAddresses.record(account.id, erased);
+      // Webhooks: one contact.erased per chunk, ids and uuids only.
+      await emitEvent(tx, account.id, 'contact.erased', { operation_id: options.operationId ?? null, contacts: done.map((c) => ({ id: c.id, uuid: c.uuid })) }, now);
       const purgeAt = erasePurgeAt(account, now);
       if (purgeAt <= now) await tx.lifecycle.purge(account.id, ids);
       else await tx.lifecycle.erase(account.id, done.map((c) => ({ id: c.id, placeholder: c.emailNorm === null ? null : placeholderEmail(hasher, c.emailNorm) })), now, purgeAt);

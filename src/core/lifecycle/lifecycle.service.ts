@@ -10,7 +10,7 @@ import { DELETION_KIND } from '../operations/operation.js';
 import type { Operation, OperationAction } from '../operations/operation.js';
 import { scopeForAction } from '../operations/operation-scope.js';
 import type { Repositories } from '../ports.js';
-import { applyAction, erasePurgeAt, placeholderEmail, softDeletePurgesAtOnce } from './apply-action.js';
+import { applyAction, ELIGIBLE, erasePurgeAt, placeholderEmail, softDeletePurgesAtOnce } from './apply-action.js';
 
 /** The single-contact actions besides erase (which has its own use case, with a shell to show). */
 export type SingleContactAction = Exclude<OperationAction, 'erase'>;
@@ -63,8 +63,12 @@ export class LifecycleService {
       const found = await tx.lifecycle.findBy(actor.accountId, 'id', [contactId], { lock: 'update' });
       const before = await tx.contacts.findById(actor.accountId, contactId);
       if (found.length === 0 || !before) throw notFound('contact');
-      const applied = await applyAction(tx, this.deps.hasher, account, 'erase', found, { now, dryRun: false, restoreToLists: [] });
-      if (applied.done.length === 0) return { contact: before, changed: false, purged: false, operation: null };
+      if (!found.every((c) => ELIGIBLE.erase.includes(c.status))) return { contact: before, changed: false, purged: false, operation: null };
+      // Recorded as an erase operation in the same transaction: the scrub it needs is
+      // durable work the worker does (and retries), whatever happens to this process; the
+      // erased address's suppression names it.
+      const operation = await this.recordSingle(tx, actor, 'erase', now, true, label);
+      await applyAction(tx, this.deps.hasher, account, 'erase', found, { now, dryRun: false, restoreToLists: [], operationId: operation.id });
       const purgeAt = erasePurgeAt(account, now);
       const purged = purgeAt <= now;
       await new AuditService(this.deps).record(tx, {
@@ -103,9 +107,6 @@ export class LifecycleService {
         placeholderEmail: before.email === null ? null : placeholderEmail(this.deps.hasher, before.email.trim().toLowerCase()),
         listIds: [],
       };
-      // Recorded as an erase operation in the same transaction: the scrub it needs is
-      // durable work the worker does (and retries), whatever happens to this process.
-      const operation = await this.recordSingle(tx, actor, 'erase', now, true, label);
       return { contact: shell, changed: true, purged, operation };
     }, { lockAccounts: [actor.accountId] });
     if (result.changed) this.deps.notifyWork();

@@ -35,6 +35,7 @@ export function deletionHandler(deps: CoreDeps): OperationKindHandler {
       const action = operation.action as OperationAction;
       const options = {
         now,
+        operationId: operation.id,
         dryRun: operation.dryRun,
         restoreToLists: (operation.params.restoreToLists as number[] | undefined) ?? [],
         ...(typeof operation.params.purgesAtOnce === 'boolean' ? { purgesAtOnce: operation.params.purgesAtOnce } : {}),

@@ -4,6 +4,8 @@ import { DELETION_KIND, VALUE_SELECTOR_KINDS } from './operation.js';
 import type { Lease, Operation, OperationState, ValueSelectorKind } from './operation.js';
 import { targetHash } from './targets.js';
 import { auditOperation } from './audit-operation.js';
+import { IMPORT_KIND } from '../imports/import.js';
+import { emitEvent, operationData } from '../webhooks/emit.js';
 
 /**
  * Ends an operation in the caller's transaction: its state, the audit entry, the raw
@@ -32,6 +34,13 @@ export async function finishOperation(
   await tx.operations.finish(op.id, state, now, { ...(options.error ? { error: options.error } : {}), scrubbed: !options.needsScrub, ...(options.scrubLease !== undefined ? { scrubLease: options.scrubLease } : {}) });
   const ended = (await tx.operations.findById(null, op.id)) ?? op;
   await auditOperation(deps, tx, ended, `operation.${state}`);
+  // Webhooks: in this transaction, so the event is sent if and only if the operation ended.
+  if (state === 'completed' || state === 'failed') {
+    const isImport = ended.kind === IMPORT_KIND;
+    const type = state === 'failed' ? 'operation.failed' : isImport ? 'import.completed' : 'operation.completed';
+    const tallies = isImport ? await tx.imports.tallies(ended.accountId, ended.id) : undefined;
+    await emitEvent(tx, ended.accountId, type, operationData(ended, tallies ? { created: tallies.created, updated: tallies.updated } : {}), now);
+  }
   if (op.parentId !== null && (await tx.operations.unfinishedChildren(op.parentId)) === 0) {
     const parent = await tx.operations.findById(null, op.parentId);
     if (parent && (parent.state === 'queued' || parent.state === 'processing')) {

@@ -242,6 +242,8 @@ export interface OperationsRepository {
   nextScrubOwedAt(): Promise<number | undefined>;
   /** How many of the account's operations are queued or processing. */
   countUnfinished(accountId: number): Promise<number>;
+  /** The account's operations with a target whose keyed hash is one of these (what named a person), oldest first, at most `limit`. */
+  findByTargetHashes(accountId: number, valueHashes: readonly string[], limit: number): Promise<Operation[]>;
   /** Whether the account has a scheduler purge not yet ended. */
   hasActiveSchedulerPurge(accountId: number): Promise<boolean>;
 }

@@ -52,6 +52,13 @@ export async function assertRoomForOperation(tx: Repositories, accountId: number
 }
 const MAX_LABEL = 100;
 
+/** An operation checked and ready to insert (see `OperationsService.prepareCreate`). */
+export interface PreparedOperation {
+  v: Validated;
+  prepared: ReturnType<typeof prepareTargets> | undefined;
+  accounts: Account[];
+}
+
 interface Validated {
   action: OperationAction;
   selector: Selector;
@@ -210,6 +217,19 @@ export class OperationsService {
    * (`scopeForAction`: `FORBIDDEN` otherwise, before anything is read or written).
    */
   async create(actor: Actor, input: CreateOperationInput): Promise<Operation> {
+    const prepared = await this.prepareCreate(actor, input);
+    const now = this.deps.clock.now();
+    const operation = await this.deps.store.transaction((tx) => this.insertPrepared(tx, actor, prepared, now), { lockAccounts: prepared.accounts.map((a) => a.id) });
+    this.deps.notifyWork();
+    return withRates(operation, now);
+  }
+
+  /**
+   * `create`'s checks, before any write: the scope, the input, the targets and the accounts.
+   * With `insertPrepared`, another use case (a privacy request) creates the operation in its
+   * own transaction (locking `accounts`' audit chains), then calls `notifyWork`.
+   */
+  async prepareCreate(actor: Actor, input: CreateOperationInput): Promise<PreparedOperation> {
     // The scope first: a key that may not do this learns nothing about its input.
     // A soft delete on the suppression window is purged when the window ends: it needs `erase`.
     requireScope(actor, input?.window === 'suppression' && input.dryRun !== true ? 'erase' : scopeForAction(String(input?.action), input?.dryRun === true));
@@ -218,62 +238,63 @@ export class OperationsService {
       ? prepareTargets(v.selector.kind as ValueSelectorKind, (v.selector as { values: unknown[] }).values)
       : undefined;
     const accounts = await this.accountsFor(actor, v.all);
-    const now = this.deps.clock.now();
-    const selectorSize = prepared ? (v.selector as { values: unknown[] }).values.length : 0;
-    const operation = await this.deps.store.transaction(async (tx) => {
-      if (v.selector.kind === 'list' && !(await tx.lists.findById(actor.accountId, v.selector.listId))) throw new AppError('NOT_FOUND', 'list not found', { field: 'selector.list_id' });
-      const selectorLists = v.selector.kind === 'lists' ? await checkListIds(tx, actor.accountId, v.selector.listIds) : [];
-      for (const account of accounts) await assertRoomForOperation(tx, account.id);
-      const restoreToLists = await checkListIds(tx, actor.accountId, v.restoreToLists).catch((error: unknown) => {
-        if (error instanceof AppError) throw new AppError(error.code, error.message.replace('list_ids', 'restore_to_lists'), { field: 'restore_to_lists', details: [{ field: 'restore_to_lists', message: error.message }] });
-        throw error;
-      });
-      const params: Record<string, unknown> = {
-        ...(v.label ? { label: v.label } : {}),
-        ...(actor.operator ? { operator: actor.operator } : {}),
-        ...(v.selector.kind === 'list' ? { listId: v.selector.listId } : {}),
-        ...(v.selector.kind === 'lists' ? { listIds: selectorLists } : {}),
-        ...(restoreToLists.length > 0 ? { restoreToLists } : {}),
-        ...(prepared ? { targetRows: prepared.targets.length } : {}),
-        // Decided once, with the settings of the request: a soft delete in an account whose
-        // restore window is -1 purges (and is then scrubbed); any other only marks contacts.
-        ...(v.action === 'soft_delete' && !v.suppression ? { purgesAtOnce: softDeletePurgesAtOnce(accounts[0] as Account, now) } : {}),
-        // Marketing Cloud's two phases: suppressed for the account's suppression window, then purged by the scheduler.
-        ...(v.suppression ? { windowDays: suppressionWindowOf(accounts[0] as Account), purgesAtOnce: suppressionWindowOf(accounts[0] as Account) < 0 } : {}),
-        ...(v.deleteList ? { deleteListWhenCompleted: true } : {}),
-      };
-      const base = {
-        kind: DELETION_KIND,
-        action: v.action,
-        selectorKind: v.selector.kind,
-        selectorSize,
-        params,
-        dryRun: v.dryRun,
-        expected: prepared?.targets.length ?? 0,
-        processed: prepared?.invalid ?? 0,
-        invalid: prepared?.invalid ?? 0,
-        duplicates: prepared?.duplicates ?? 0,
-        requestedByKeyId: actor.keyId,
-        via: actor.via,
-        now,
-      } satisfies Omit<NewOperation, 'accountId' | 'uuid' | 'parentId' | 'state'>;
-      if (!v.all) return this.insertOne(tx, { ...base, accountId: actor.accountId, uuid: newUuid(), parentId: null, state: 'queued' }, prepared?.targets);
-      const n = accounts.length;
-      const parent = await this.insertOne(
-        tx,
-        { ...base, accountId: actor.accountId, uuid: newUuid(), parentId: null, state: 'processing', expected: base.expected * n, processed: base.processed * n, invalid: base.invalid * n, duplicates: base.duplicates * n, params: { ...params, accounts: 'all' } },
-        undefined,
-      );
-      for (const account of accounts) {
-        parent.children.push(await this.insertOne(tx, { ...base, accountId: account.id, uuid: newUuid(), parentId: parent.id, state: 'queued' }, prepared?.targets));
-      }
-      return parent;
-    }, { lockAccounts: accounts.map((a) => a.id) });
-    this.deps.notifyWork();
-    return withRates(operation, now);
+    return { v, prepared, accounts };
   }
 
-  private async insertOne(tx: Repositories, op: NewOperation, targets: readonly NewTarget[] | undefined): Promise<Operation> {
+  /** Writes a prepared operation (and its parts) in the caller's transaction; audited. */
+  async insertPrepared(tx: Repositories, actor: Actor, { v, prepared, accounts }: PreparedOperation, now: number): Promise<Operation> {
+    const selectorSize = prepared ? (v.selector as { values: unknown[] }).values.length : 0;
+    if (v.selector.kind === 'list' && !(await tx.lists.findById(actor.accountId, v.selector.listId))) throw new AppError('NOT_FOUND', 'list not found', { field: 'selector.list_id' });
+    const selectorLists = v.selector.kind === 'lists' ? await checkListIds(tx, actor.accountId, v.selector.listIds) : [];
+    for (const account of accounts) await assertRoomForOperation(tx, account.id);
+    const restoreToLists = await checkListIds(tx, actor.accountId, v.restoreToLists).catch((error: unknown) => {
+      if (error instanceof AppError) throw new AppError(error.code, error.message.replace('list_ids', 'restore_to_lists'), { field: 'restore_to_lists', details: [{ field: 'restore_to_lists', message: error.message }] });
+      throw error;
+    });
+    const params: Record<string, unknown> = {
+      ...(v.label ? { label: v.label } : {}),
+      ...(actor.operator ? { operator: actor.operator } : {}),
+      ...(v.selector.kind === 'list' ? { listId: v.selector.listId } : {}),
+      ...(v.selector.kind === 'lists' ? { listIds: selectorLists } : {}),
+      ...(restoreToLists.length > 0 ? { restoreToLists } : {}),
+      ...(prepared ? { targetRows: prepared.targets.length } : {}),
+      // Decided once, with the settings of the request: a soft delete in an account whose
+      // restore window is -1 purges (and is then scrubbed); any other only marks contacts.
+      ...(v.action === 'soft_delete' && !v.suppression ? { purgesAtOnce: softDeletePurgesAtOnce(accounts[0] as Account, now) } : {}),
+      // Marketing Cloud's two phases: suppressed for the account's suppression window, then purged by the scheduler.
+      ...(v.suppression ? { windowDays: suppressionWindowOf(accounts[0] as Account), purgesAtOnce: suppressionWindowOf(accounts[0] as Account) < 0 } : {}),
+      ...(v.deleteList ? { deleteListWhenCompleted: true } : {}),
+    };
+    const base = {
+      kind: DELETION_KIND,
+      action: v.action,
+      selectorKind: v.selector.kind,
+      selectorSize,
+      params,
+      dryRun: v.dryRun,
+      expected: prepared?.targets.length ?? 0,
+      processed: prepared?.invalid ?? 0,
+      invalid: prepared?.invalid ?? 0,
+      duplicates: prepared?.duplicates ?? 0,
+      requestedByKeyId: actor.keyId,
+      via: actor.via,
+      now,
+    } satisfies Omit<NewOperation, 'accountId' | 'uuid' | 'parentId' | 'state'>;
+    if (!v.all) return this.insertOne(tx, { ...base, accountId: actor.accountId, uuid: newUuid(), parentId: null, state: 'queued' }, prepared?.targets);
+    const n = accounts.length;
+    const parent = await this.insertOne(
+      tx,
+      { ...base, accountId: actor.accountId, uuid: newUuid(), parentId: null, state: 'processing', expected: base.expected * n, processed: base.processed * n, invalid: base.invalid * n, duplicates: base.duplicates * n, params: { ...params, accounts: 'all' } },
+      undefined,
+    );
+    for (const account of accounts) {
+      parent.children.push(await this.insertOne(tx, { ...base, accountId: account.id, uuid: newUuid(), parentId: parent.id, state: 'queued' }, prepared?.targets));
+    }
+    return parent;
+  }
+
+  /** Inserts an operation with its targets in the caller's transaction, audited as created. */
+  async insertOne(tx: Repositories, op: NewOperation, targets: readonly NewTarget[] | undefined): Promise<Operation> {
     const created = await tx.operations.insert(op);
     if (targets && targets.length > 0) await tx.operations.insertTargets(created.id, op.accountId, targets);
     await auditOperation(this.deps, tx, created, 'operation.created');
@@ -293,7 +314,7 @@ export class OperationsService {
   }
 
   /** The acting account, and with 'all' its sub-accounts (a parent's key only). */
-  private async accountsFor(actor: Actor, all: boolean): Promise<Account[]> {
+  async accountsFor(actor: Actor, all: boolean): Promise<Account[]> {
     const self = await this.deps.store.accounts.findById(actor.accountId);
     if (!self) throw notFound('account');
     if (!all) return [self];

@@ -30,7 +30,7 @@ export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext):
   }, async (request, reply) => {
     const { list_ids: listIds, ...fields } = request.body;
     const contact = await core.contacts.create(request.actor, contactInputOf(fields), { ...(listIds ? { listIds } : {}) });
-    return reply.status(201).send(presentContact(contact));
+    return reply.status(201).send({ ...presentContact(contact), ...(contact.onceErased ? { once_erased: true } : {}) });
   });
 
   app.put('/contacts', {
@@ -43,8 +43,8 @@ export async function contactsRoutes(app: SurfaceApp, { core }: SurfaceContext):
     },
   }, async (request, reply) => {
     const { list_ids: listIds, ...fields } = request.body;
-    const { contact, created } = await core.contacts.upsert(request.actor, contactInputOf(fields), { ...(listIds ? { listIds } : {}) });
-    return reply.status(created ? 201 : 200).send(presentContact(contact));
+    const { contact, created, onceErased } = await core.contacts.upsert(request.actor, contactInputOf(fields), { ...(listIds ? { listIds } : {}) });
+    return reply.status(created ? 201 : 200).send({ ...presentContact(contact), ...(onceErased ? { once_erased: true } : {}) });
   });
 
   app.get('/contacts', {

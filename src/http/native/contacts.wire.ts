@@ -64,6 +64,7 @@ export const ContactSchema = Type.Object({
   deleted_at: IsoTime,
   erased_at: IsoTime,
   purge_at: IsoTime,
+  once_erased: Type.Optional(Type.Boolean({ description: 'On a create or upsert under the account\'s reimport_policy warn: true when this address was once erased in the account' })),
 });
 
 const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));

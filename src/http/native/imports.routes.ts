@@ -75,6 +75,7 @@ const RowErrorSchema = Type.Object({
   field: Type.String(),
   code: Type.String(),
   message: Type.String({ description: 'Why, naming the field and never its value' }),
+  reason: Type.Optional(Type.String({ description: '`once_erased`: the row\'s address was once erased in the account (refused under the reimport_policy block; imported with a warning under warn)' })),
 });
 
 function presentImport(operation: Operation, tallies: { created: number; updated: number }): Static<typeof ImportSchema> {
@@ -187,6 +188,21 @@ export async function importsRoutes(app: SurfaceApp, { core, config }: SurfaceCo
   }, async (request) => {
     const [after] = decodeCursor(request.query.cursor, 1) ?? [];
     const page = await core.imports.errors(request.actor, parseRef(request.params.id), { ...(after !== undefined ? { cursor: after } : {}), limit: request.query.limit ?? 100 });
+    return { data: page.items, next_cursor: page.nextCursor === null ? null : encodeCursor([page.nextCursor]) };
+  });
+
+  app.get('/imports/:id/warnings', {
+    config: { scope: 'read' },
+    schema: {
+      tags,
+      summary: 'The rows an import wrote with a warning (reimport_policy warn: an address once erased in the account): row number and reason, never the value, in row order',
+      params: RefParam,
+      querystring: Type.Object({ limit: Limit, cursor: Cursor }, { additionalProperties: false }),
+      response: { 200: Type.Object({ data: Type.Array(RowErrorSchema), next_cursor: NextCursor }), ...errorResponses },
+    },
+  }, async (request) => {
+    const [after] = decodeCursor(request.query.cursor, 1) ?? [];
+    const page = await core.imports.errors(request.actor, parseRef(request.params.id), { ...(after !== undefined ? { cursor: after } : {}), limit: request.query.limit ?? 100 }, 'warned');
     return { data: page.items, next_cursor: page.nextCursor === null ? null : encodeCursor([page.nextCursor]) };
   });
 }

@@ -5,6 +5,10 @@ import * as m0003 from './0003_staged_rows.js';
 import * as m0004 from './0004_access_tokens.js';
 import * as m0006 from './0006_suppression_and_list_keys.js';
 import * as m0007 from './0007_operations_unfinished.js';
+import * as m0008 from './0008_sealed_contacts.js';
+import * as m0009 from './0009_privacy_requests.js';
+import * as m0010 from './0010_reimport_guard.js';
+import * as m0010w from './0010_webhooks.js';
 
 /** Every migration, in order. A new migration is a new file added here; none is ever edited. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +18,8 @@ export const migrations: Record<string, Migration> = {
   '0004_access_tokens': m0004,
   '0006_suppression_and_list_keys': m0006,
   '0007_operations_unfinished': m0007,
+  '0008_sealed_contacts': m0008,
+  '0009_privacy_requests': m0009,
+  '0010_reimport_guard': m0010,
+  '0010_webhooks': m0010w,
 };

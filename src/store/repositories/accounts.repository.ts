@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Account, AccountSettingsPatch, AccountsRepository, NewAccount } from '../../core/accounts/account.js';
 import { notFound } from '../../core/errors.js';
+import { isReimportPolicy } from '../../core/reimport/erased-address.js';
 import { withDriverErrors } from '../errors.js';
 import type { AccountsTable, Database } from '../schema.js';
 
@@ -11,6 +12,9 @@ const toAccount = (row: Selectable<AccountsTable>): Account => ({
   restoreWindowDays: row.restore_window_days,
   retentionDays: row.retention_days,
   suppressionWindowDays: row.suppression_window_days,
+  requestDueDays: row.request_due_days,
+  requestMaxDays: row.request_max_days,
+  reimportPolicy: isReimportPolicy(row.reimport_policy) ? row.reimport_policy : 'allow',
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -29,6 +33,7 @@ export class KyselyAccountsRepository implements AccountsRepository {
           restore_window_days: account.restoreWindowDays ?? null,
           retention_days: account.retentionDays ?? 30,
           suppression_window_days: account.suppressionWindowDays ?? null,
+          reimport_policy: account.reimportPolicy ?? 'allow',
           created_at: now,
           updated_at: now,
         })
@@ -64,10 +69,13 @@ export class KyselyAccountsRepository implements AccountsRepository {
   }
 
   async updateSettings(id: number, patch: AccountSettingsPatch, now: number): Promise<Account> {
-    const values: { restore_window_days?: number | null; retention_days?: number; suppression_window_days?: number | null } = {};
+    const values: { restore_window_days?: number | null; retention_days?: number; suppression_window_days?: number | null; request_due_days?: number; request_max_days?: number; reimport_policy?: string } = {};
     if (patch.restoreWindowDays !== undefined) values.restore_window_days = patch.restoreWindowDays;
     if (patch.retentionDays !== undefined) values.retention_days = patch.retentionDays;
     if (patch.suppressionWindowDays !== undefined) values.suppression_window_days = patch.suppressionWindowDays;
+    if (patch.requestDueDays !== undefined) values.request_due_days = patch.requestDueDays;
+    if (patch.requestMaxDays !== undefined) values.request_max_days = patch.requestMaxDays;
+    if (patch.reimportPolicy !== undefined) values.reimport_policy = patch.reimportPolicy;
     const row = await this.db
       .updateTable('accounts')
       .set({ ...values, updated_at: now })

@@ -18,8 +18,11 @@ import type { LockOptions } from '../../core/locks.js';
 import { accountOfKeyedRows, chunked, inListSize, inValues, rowsRelation, withLock } from '../batching.js';
 import type { BulkType } from '../batching.js';
 import type { Capabilities } from '../database.js';
+import { invalid } from '../../core/errors.js';
 import { withDriverErrors } from '../errors.js';
+import type { Sealer } from '../keyring/sealer.js';
 import type { ContactsTable, Database } from '../schema.js';
+import { openRows, sealRecords } from './contact-sealing.js';
 import { contactsPage, filteredContacts } from './contacts-offset.query.js';
 
 type Row = Selectable<ContactsTable>;
@@ -65,8 +68,9 @@ function toContact(row: Row, listIds: number[]): Contact {
   return { ...fields, accountId: row.account_id, deletedAt: row.deleted_at, erasedAt: row.erased_at, purgeAt: row.purge_at, placeholderEmail, listIds };
 }
 
-/** The columns a single-row write sets from a record. */
-const valuesOf = (accountId: number, r: ContactRecord): Insertable<ContactsTable> => ({
+/** The columns a single-row write sets from a record (its personal values already sealed, when encrypted). */
+const valuesOf = (accountId: number, r: ContactRecord, sealed: Buffer | null): Insertable<ContactsTable> => ({
+  sealed,
   account_id: accountId,
   uuid: r.uuid,
   external_key: r.externalKey,
@@ -96,7 +100,7 @@ const valuesOf = (accountId: number, r: ContactRecord): Insertable<ContactsTable
 const MUTABLE = [
   'external_key', 'email', 'email_norm', 'first_name', 'last_name', 'phone', 'custom_fields', 'attributes', 'update_source',
   'opt_in_status', 'opt_in_at', 'opt_in_source', 'opt_in_ip', 'excluded_from_campaigns', 'unsubscribed_at', 'unsubscribe_source',
-  'unsubscribe_reason', 'updated_at',
+  'unsubscribe_reason', 'updated_at', 'sealed',
 ] as const;
 
 /** Columns of a set-based write, in the order of `bulkValuesOf`, with their array types. */
@@ -105,6 +109,7 @@ const BULK_COLUMNS: ReadonlyArray<readonly [string, BulkType]> = [
   ['phone', 'text'], ['custom_fields', 'text'], ['attributes', 'text'], ['create_source', 'text'], ['update_source', 'text'],
   ['opt_in_status', 'text'], ['opt_in_at', 'bigint'], ['opt_in_source', 'text'], ['opt_in_ip', 'text'], ['excluded_from_campaigns', 'integer'],
   ['unsubscribed_at', 'bigint'], ['unsubscribe_source', 'text'], ['unsubscribe_reason', 'text'], ['created_at', 'bigint'], ['updated_at', 'bigint'],
+  ['sealed', 'bytea'],
 ];
 
 /**
@@ -114,15 +119,22 @@ const BULK_COLUMNS: ReadonlyArray<readonly [string, BulkType]> = [
  */
 const text = (value: string | null): string | null => (value === null ? null : (value as string & { toWellFormed(): string }).toWellFormed());
 
-const bulkValuesOf = (r: ContactRecord): unknown[] => [
+const bulkValuesOf = ({ record: r, sealed }: { record: ContactRecord; sealed: Buffer | null }): unknown[] => [
   r.uuid, text(r.externalKey), text(r.email), text(r.emailNorm), text(r.firstName), text(r.lastName),
   text(r.phone), JSON.stringify(r.customFields), JSON.stringify(r.attributes), r.createSource, r.updateSource,
   text(r.optInStatus), r.optInAt, text(r.optInSource), text(r.optInIp), r.excludedFromCampaigns ? 1 : 0,
   r.unsubscribedAt, text(r.unsubscribeSource), text(r.unsubscribeReason), r.createdAt, r.updatedAt,
+  sealed === null ? null : sealed.toString('hex'),
 ];
+
+/** Most contacts a sort by sealed names orders in memory. */
+const MAX_IN_MEMORY_SORT = 100_000;
 
 /** Values per statement of a lookup by identity: one bound array (or JSON text), so the run can be long. */
 const BULK_RUN = 50_000;
+
+/** A record as written: its personal values in `sealed` (and its columns cleared) when encrypted. */
+type StoredRecord = { record: ContactRecord; sealed: Buffer | null };
 
 interface WrittenRow {
   id: number;
@@ -135,11 +147,16 @@ export class KyselyContactsRepository implements ContactsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
+    /** Set when encryption at rest is on: seals what is written. Sealed rows are opened either way. */
+    private readonly sealer?: Sealer,
+    /** Opens sealed rows (also when new writes are not sealed). */
+    private readonly opener?: Sealer,
   ) {}
 
   /** Rows as contacts, with their list ids (one query per bind-sized run of contacts). */
-  private async withListIds(rows: readonly Row[]): Promise<Contact[]> {
-    if (rows.length === 0) return [];
+  private async withListIds(sealedRows: readonly Row[]): Promise<Contact[]> {
+    if (sealedRows.length === 0) return [];
+    const rows = await openRows(this.opener, sealedRows);
     const accountId = (rows[0] as Row).account_id;
     const lists = new Map<number, number[]>();
     for (const ids of chunked(rows.map((r) => r.id), inListSize(this.capabilities))) {
@@ -161,8 +178,9 @@ export class KyselyContactsRepository implements ContactsRepository {
   }
 
   async insert(accountId: number, record: ContactRecord): Promise<Contact> {
-    const row = await withDriverErrors(() => this.db.insertInto('contacts').values(valuesOf(accountId, record)).returningAll().executeTakeFirstOrThrow());
-    return toContact(row, []);
+    const [stored] = await sealRecords(this.sealer, [record]);
+    const row = await withDriverErrors(() => this.db.insertInto('contacts').values(valuesOf(accountId, stored!.record, stored!.sealed)).returningAll().executeTakeFirstOrThrow());
+    return toContact((await openRows(this.opener, [row]))[0] as Row, []);
   }
 
   async findById(accountId: number, id: number, options?: LockOptions): Promise<Contact | undefined> {
@@ -207,7 +225,7 @@ export class KyselyContactsRepository implements ContactsRepository {
     for (const [column, values] of runs) {
       // In id order, so that concurrent writers lock rows in one order and do not deadlock.
       const query = this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where(inValues(this.capabilities, column, values, 'text')).orderBy('id');
-      for (const row of await withLock(query, this.capabilities, options).execute()) found.set(row.id, toExisting(row));
+      for (const row of await openRows(this.opener, await withLock(query, this.capabilities, options).execute())) found.set(row.id, toExisting(row));
     }
     return [...found.values()];
   }
@@ -222,7 +240,8 @@ export class KyselyContactsRepository implements ContactsRepository {
   }
 
   async update(accountId: number, id: number, record: ContactRecord): Promise<Contact | undefined> {
-    const values = valuesOf(accountId, record);
+    const [stored] = await sealRecords(this.sealer, [record]);
+    const values = valuesOf(accountId, stored!.record, stored!.sealed);
     const set = Object.fromEntries(MUTABLE.map((column) => [column, values[column]]));
     const row = await withDriverErrors(() =>
       this.db
@@ -239,21 +258,27 @@ export class KyselyContactsRepository implements ContactsRepository {
 
   async upsertMany(accountId: number, writes: readonly ContactWrite[], matchBy: MatchBy): Promise<UpsertedRow[]> {
     const key = matchBy === 'email' ? 'email_norm' : 'external_key';
-    const inserts: ContactRecord[] = [];
-    const updates: ContactWrite[] = [];
-    for (const write of writes) {
-      if (write.id === undefined) inserts.push(write.record);
-      else updates.push(write);
-    }
+    // One keyring round trip and one blob per row for the whole batch.
+    const stored = await sealRecords(this.sealer, writes.map((w) => w.record));
+    const inserts: StoredRecord[] = [];
+    const updates: Array<{ id: number; stored: StoredRecord }> = [];
+    writes.forEach((write, i) => {
+      if (write.id === undefined) inserts.push(stored[i] as StoredRecord);
+      else updates.push({ id: write.id, stored: stored[i] as StoredRecord });
+    });
     const written: Array<{ id: number; uuid: string; email_norm: string | null; external_key: string | null }> = [];
     if (updates.length > 0) written.push(...(await withDriverErrors(() => this.updateByIds(accountId, updates))));
-    if (inserts.length > 0) written.push(...(await withDriverErrors(() => this.insertNew(accountId, inserts, key))));
+    if (inserts.length > 0) {
+      const rows = await withDriverErrors(() => this.insertNew(accountId, inserts, key));
+      written.push(...rows);
+      await this.resealRaced(accountId, inserts, rows, key);
+    }
     return written.map((row) => ({ id: row.id, uuid: row.uuid, key: (matchBy === 'email' ? row.email_norm : row.external_key) ?? '' }));
   }
 
   /** Matched contacts, by id, in one statement; erased ones are left as they are (and not returned). */
-  private async updateByIds(accountId: number, writes: readonly ContactWrite[]) {
-    const rows = writes.map((w) => [w.id, ...bulkValuesOf(w.record)]);
+  private async updateByIds(accountId: number, writes: ReadonlyArray<{ id: number; stored: StoredRecord }>) {
+    const rows = writes.map((w) => [w.id, ...bulkValuesOf(w.stored)]);
     const source = rowsRelation(this.capabilities, 'v', [['id', 'bigint'], ...BULK_COLUMNS], rows);
     const set = sql.raw([...MUTABLE.map((column) => `${column} = v.${column}`), "status = 'active'", 'deleted_at = null', 'purge_at = null'].join(', '));
     // By primary key (see accountOfKeyedRows).
@@ -270,7 +295,7 @@ export class KyselyContactsRepository implements ContactsRepository {
    * upsert pays per row and index, a third of its time); if another writer has inserted
    * one of the keys meanwhile, it is undone to a savepoint and the rows are upserted.
    */
-  private async insertNew(accountId: number, records: readonly ContactRecord[], key: 'email_norm' | 'external_key') {
+  private async insertNew(accountId: number, records: readonly StoredRecord[], key: 'email_norm' | 'external_key') {
     const source = rowsRelation(this.capabilities, 'v', BULK_COLUMNS, records.map(bulkValuesOf));
     const columns = sql.raw(BULK_COLUMNS.map(([name]) => name).join(', '));
     const picks = sql.raw(BULK_COLUMNS.map(([name]) => `v.${name}`).join(', '));
@@ -292,6 +317,26 @@ export class KyselyContactsRepository implements ContactsRepository {
       if ((error as { code?: unknown } | null)?.code !== '23505') throw error;
       await sql`rollback to savepoint lethe_insert_contacts`.execute(this.db);
       return (await upsert()).rows;
+    }
+  }
+
+  /**
+   * A blob is bound to its contact's uuid. Where another writer created the contact first
+   * (PostgreSQL), our insert became an update of theirs, with our blob: sealed again under
+   * the uuid the row has.
+   */
+  private async resealRaced(accountId: number, inserts: readonly StoredRecord[], rows: readonly WrittenRow[], key: 'email_norm' | 'external_key'): Promise<void> {
+    if (!this.sealer) return;
+    const byKey = new Map(inserts.map((s) => [key === 'email_norm' ? s.record.emailNorm : s.record.externalKey, s]));
+    const raced = rows.flatMap((row) => {
+      const mine = byKey.get(row[key]);
+      return mine !== undefined && mine.record.uuid !== row.uuid ? [{ id: row.id, uuid: row.uuid, mine }] : [];
+    });
+    if (raced.length === 0) return;
+    const opened = await this.sealer.openMany<object>(raced.map((r) => ({ owner: r.mine.record.uuid, sealed: r.mine.sealed })));
+    const resealed = await this.sealer.sealMany(raced.map((r, i) => ({ owner: r.uuid, values: opened[i] })));
+    for (const [i, r] of raced.entries()) {
+      await this.db.updateTable('contacts').set({ sealed: resealed[i] as Buffer }).where('account_id', '=', accountId).where('id', '=', r.id).execute();
     }
   }
 
@@ -323,7 +368,36 @@ export class KyselyContactsRepository implements ContactsRepository {
   }
 
   async listByOffset(accountId: number, query: ContactOffsetQuery): Promise<Contact[]> {
+    if (query.sort.key === 'name' && this.sealer) return this.pageByNameInMemory(accountId, query);
     return this.withListIds(await contactsPage(this.db, accountId, query).execute());
+  }
+
+  /**
+   * Sealed names cannot be sorted in SQL: the matching contacts (at most
+   * MAX_IN_MEMORY_SORT) are opened and sorted here, in the order `contactsPage` gives
+   * (unset names last in both directions, first name, last name, then id).
+   */
+  private async pageByNameInMemory(accountId: number, query: ContactOffsetQuery): Promise<Contact[]> {
+    const candidates = await filteredContacts(this.db, accountId, query)
+      .select(['contacts.id', 'contacts.uuid', 'contacts.sealed', 'contacts.first_name', 'contacts.last_name'])
+      .limit(MAX_IN_MEMORY_SORT + 1)
+      .execute();
+    if (candidates.length > MAX_IN_MEMORY_SORT) {
+      throw invalid('sort', `with encryption at rest, sorting by name is limited to ${MAX_IN_MEMORY_SORT} matching contacts: narrow the filter or sort by another field`);
+    }
+    const direction = query.sort.descending ? -1 : 1;
+    const compare = (a: string | null, b: string | null): number => {
+      if (a === b) return 0;
+      if (a === null) return 1;
+      if (b === null) return -1;
+      return (a < b ? -1 : 1) * direction;
+    };
+    const sorted = (await openRows(this.opener, candidates)).sort((a, b) => compare(a.first_name, b.first_name) || compare(a.last_name, b.last_name) || (a.id - b.id) * direction);
+    const ids = sorted.slice(query.offset, query.offset + query.limit).map((r) => r.id);
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('id', 'in', ids).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return this.withListIds(ids.flatMap((id) => byId.get(id) ?? []));
   }
 
   async countMatching(accountId: number, filter: ContactFilter): Promise<number> {

@@ -76,6 +76,13 @@ export class KyselyEventsRepository implements EventsRepository {
     return stored;
   }
 
+  async pageForContact(accountId: number, contactId: number, page: { afterId?: number; limit: number }): Promise<ContactEvent[]> {
+    let query = this.db.selectFrom('events').selectAll().where('contact_id', '=', contactId).where('account_id', '=', accountId);
+    if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+    const rows = await query.orderBy('contact_id').orderBy('id').limit(page.limit).execute();
+    return rows.map(toEvent);
+  }
+
   async listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]> {
     let query = this.db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('contact_id', '=', contactId);
     const before = page.before;

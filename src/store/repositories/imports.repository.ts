@@ -46,7 +46,7 @@ export class KyselyImportsRepository implements ImportsRepository {
     return found.map((row) => ({ firstRow: row.seq, rows: row.value }));
   }
 
-  async settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[]): Promise<void> {
+  async settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[], warned: readonly ImportRowError[] = []): Promise<void> {
     // Deleting the range and inserting the errors back costs two statements, however many rows failed.
     await this.db
       .deleteFrom('operation_targets')
@@ -56,10 +56,12 @@ export class KyselyImportsRepository implements ImportsRepository {
       .where('seq', '<=', to)
       .where('outcome', '=', 'pending')
       .execute();
-    for (const run of chunked(invalid, this.rowsPerInsert)) {
+    // A row is one target (seq = its number): an invalid row is never also warned.
+    const rows = [...invalid.map((e) => ({ e, outcome: 'invalid' })), ...warned.map((e) => ({ e, outcome: 'warned' }))];
+    for (const run of chunked(rows, this.rowsPerInsert)) {
       await this.db
         .insertInto('operation_targets')
-        .values(run.map((e) => ({ operation_id: operationId, seq: e.row, account_id: accountId, value: null, outcome: 'invalid', detail: JSON.stringify({ field: e.field, code: e.code, message: e.message }) })))
+        .values(run.map(({ e, outcome }) => ({ operation_id: operationId, seq: e.row, account_id: accountId, value: null, outcome, detail: JSON.stringify({ field: e.field, code: e.code, message: e.message, ...(e.reason ? { reason: e.reason } : {}) }) })))
         .execute();
     }
   }
@@ -79,18 +81,18 @@ export class KyselyImportsRepository implements ImportsRepository {
     return { created: row?.created ?? 0, updated: row?.updated ?? 0 };
   }
 
-  async errors(accountId: number, operationId: number, page: { afterRow?: number; limit: number }): Promise<ImportRowError[]> {
+  async errors(accountId: number, operationId: number, page: { afterRow?: number; limit: number }, outcome: 'invalid' | 'warned' = 'invalid'): Promise<ImportRowError[]> {
     let query = this.db
       .selectFrom('operation_targets')
       .select(['seq', 'detail'])
       .where('account_id', '=', accountId)
       .where('operation_id', '=', operationId)
-      .where('outcome', '=', 'invalid');
+      .where('outcome', '=', outcome);
     if (page.afterRow !== undefined) query = query.where('seq', '>', page.afterRow);
     const rows = await query.orderBy('seq').limit(page.limit).execute();
     return rows.map((row) => {
       const detail = JSON.parse(row.detail ?? '{}') as Partial<Omit<ImportRowError, 'row'>>;
-      return { row: row.seq, field: detail.field ?? '', code: detail.code ?? 'VALIDATION_FAILED', message: detail.message ?? 'the row could not be imported' };
+      return { row: row.seq, field: detail.field ?? '', code: detail.code ?? 'VALIDATION_FAILED', message: detail.message ?? 'the row could not be imported', ...(detail.reason ? { reason: detail.reason } : {}) };
     });
   }
 }

@@ -5,6 +5,7 @@ import type { ContactFilter, ErasedContact, IdentityColumn, LifecycleContact, Li
 import type { LockOptions } from '../../core/locks.js';
 import { accountOfKeyedRows, chunked, inValues, rowsRelation, VALUES_RUN, withLock } from '../batching.js';
 import type { Capabilities } from '../database.js';
+import type { Keyring } from '../keyring/keyring.js';
 import type { Database } from '../schema.js';
 
 const COLUMNS = ['id', 'status', 'email_norm', 'uuid', 'external_key'] as const;
@@ -21,6 +22,8 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
+    /** Destroys erased and purged contacts' data keys: every copy of their sealed values becomes unreadable. */
+    private readonly keyring?: Keyring,
   ) {}
 
   /** Contacts of the account matching a range-planned filter. */
@@ -159,6 +162,7 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
           unsubscribed_at: null,
           unsubscribe_source: null,
           unsubscribe_reason: null,
+          sealed: null,
           status: 'erased',
           erased_at: now,
           purge_at: purgeAt,
@@ -167,7 +171,9 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
         .where(accountOfKeyedRows(this.capabilities, 'contacts.account_id'), '=', accountId)
         .whereRef('contacts.id', '=', sql.ref('v.id') as never)
         .where('contacts.status', '<>', 'erased')
-        .execute();
+        .returning('contacts.uuid')
+        .execute()
+        .then((rows) => this.destroyKeys(rows));
       await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', ids)).execute();
       // The contact's message history goes with its personal data (SendGrid's erase job and
       // Mailjet's GDPR delete both erase it). Deleting is also what the engines do fastest:
@@ -194,8 +200,17 @@ export class KyselyLifecycleRepository implements LifecycleRepository {
     for (const run of chunked(ids, VALUES_RUN)) {
       await this.db.deleteFrom('events').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
       await this.db.deleteFrom('list_memberships').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('contact_id', run)).execute();
-      await this.db.deleteFrom('contacts').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('id', run)).execute();
+      await this.destroyKeys(await this.db.deleteFrom('contacts').where(accountOfKeyedRows(this.capabilities), '=', accountId).where(this.ids('id', run)).returning('uuid').execute());
     }
+  }
+
+  /**
+   * The data keys of erased or purged contacts are destroyed as their rows change, before the
+   * transaction commits: if it then rolls back, the contact keeps its row but its sealed values
+   * are unreadable, which is what was asked, and the retry completes the rest.
+   */
+  private async destroyKeys(rows: ReadonlyArray<{ uuid: string }>): Promise<void> {
+    if (this.keyring && rows.length > 0) await this.keyring.destroy(rows.map((r) => r.uuid));
   }
 
   async accountsWithDuePurges(now: number, limit: number): Promise<number[]> {

@@ -124,15 +124,12 @@ export class KyselyOperationsRepository implements OperationsRepository {
     // Pending values (nearly all of a large request) go in bulk: a whole run of seqs and
     // values as two array parameters (or one JSON text), so a million targets take a few
     // statements instead of hundreds of huge parameter lists.
-    const bulk: Array<{ seq: number; value: string }> = [];
+    // One run's seqs and values at a time: a million targets never exist twice over as rows.
     const rest: NewTarget[] = [];
-    for (const t of targets) {
-      if (t.outcome === 'pending' && t.valueHash === null && t.detail === null && t.value !== null) bulk.push({ seq: t.seq, value: t.value });
-      else rest.push(t);
-    }
-    for (const run of chunked(bulk, VALUES_RUN)) {
-      const seqs = run.map((t) => t.seq);
-      const values = run.map((t) => t.value);
+    let seqs: number[] = [];
+    let values: string[] = [];
+    const flush = async () => {
+      if (seqs.length === 0) return;
       if (this.capabilities.arrayParams) {
         await sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
           select ${operationId}, t.seq, ${accountId}, t.value, 'pending'
@@ -140,9 +137,19 @@ export class KyselyOperationsRepository implements OperationsRepository {
       } else {
         await sql`insert into operation_targets (operation_id, seq, account_id, value, outcome)
           select ${operationId}, json_extract(j.value, '$[0]'), ${accountId}, json_extract(j.value, '$[1]'), 'pending'
-          from json_each(${JSON.stringify(run.map((t) => [t.seq, t.value]))}) as j`.execute(this.db);
+          from json_each(${JSON.stringify(seqs.map((seq, i) => [seq, values[i]]))}) as j`.execute(this.db);
       }
+      seqs = [];
+      values = [];
+    };
+    for (const t of targets) {
+      if (t.outcome === 'pending' && t.valueHash === null && t.detail === null && t.value !== null) {
+        seqs.push(t.seq);
+        values.push(t.value);
+        if (seqs.length >= VALUES_RUN) await flush();
+      } else rest.push(t);
     }
+    await flush();
     const size = Math.floor((this.capabilities.maxBindParams - 10) / TARGET_BIND_PARAMS_PER_ROW);
     for (const run of chunked(rest, size)) {
       await this.db
@@ -430,6 +437,19 @@ export class KyselyOperationsRepository implements OperationsRepository {
       .where('state', 'in', ['queued', 'processing'])
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async findByTargetHashes(accountId: number, valueHashes: readonly string[], limit: number): Promise<Operation[]> {
+    if (valueHashes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', 'in', (eb) => eb.selectFrom('operation_targets').select('operation_id').where('account_id', '=', accountId).where('value_hash', 'in', [...valueHashes]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toOperation);
   }
 
   async hasActiveSchedulerPurge(accountId: number): Promise<boolean> {
