@@ -88,6 +88,7 @@ describe('the dashboard in a browser', () => {
         await signIn(page, ADMIN_KEY);
         await page.getByRole('heading', { name: 'Overview' }).waitFor();
         await page.getByText('Verified: every link holds').waitFor();
+        await page.getByText('0 overdue').waitFor();
         const cookies = await context.cookies();
         const session = cookies.find((c) => c.name === 'lethe_session');
         assert.ok(session, 'a session cookie');
@@ -197,6 +198,10 @@ describe('the dashboard in a browser', () => {
         await page.getByText('Settings saved.').waitFor();
         const account = (await (await api('/v1/account')).json()) as { settings: { retention_days: number } };
         assert.equal(account.settings.retention_days, 45);
+        await page.getByText('No webhook endpoint.').waitFor();
+        await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hook');
+        await page.getByRole('button', { name: 'Add webhook' }).click();
+        await page.getByRole('alert').filter({ hasText: /private|loopback|address/i }).waitFor();
         await shot('settings');
       });
 

@@ -4,7 +4,7 @@ import type { Operation, Page, Session } from '../api';
 import { StackedBars } from '../charts';
 import type { Series } from '../charts';
 import { actionName, n, when } from '../format';
-import { ErrorNote, PageTitle, Progress, StateBadge } from '../widgets';
+import { ErrorNote, PageTitle, Progress, StateBadge, Table } from '../widgets';
 
 interface StateCounts { total: number; queued: number; processing: number; completed: number; failed: number; canceled: number }
 interface Outcomes { processed: number; succeeded: number; not_found: number; invalid: number; failed: number }
@@ -20,6 +20,7 @@ export function OverviewPage({ session }: { session: Session }) {
     <>
       <PageTitle title="Overview">Overview</PageTitle>
       <Running />
+      {hasScope(session, 'read') || hasScope(session, 'erase') ? <Requests /> : null}
       <Charts />
       {hasScope(session, 'admin') ? <AuditState /> : null}
     </>
@@ -56,25 +57,74 @@ function Running() {
       <h2 id="running-h">Running now</h2>
       <ErrorNote error={error} />
       {ops === null ? <p role="status">Loading…</p> : ops.length === 0 ? <p>No operation is queued or running.</p> : (
-        <ul class="cards">{ops.map((op) => <LiveCard key={op.id} initial={op} />)}</ul>
+        <ul class="cards">{ops.map((op, i) => <LiveCard key={op.id} initial={op} live={i < LIVE_STREAMS} />)}</ul>
       )}
     </section>
   );
 }
 
-function LiveCard({ initial }: { initial: Operation }) {
-  const [op, setOp] = useState(initial);
+/**
+ * Streams followed at once: a browser opens at most six connections to one server over
+ * HTTP/1.1, and each stream holds one; the other cards move with the list's refresh.
+ */
+const LIVE_STREAMS = 3;
+
+function LiveCard({ initial, live }: { initial: Operation; live: boolean }) {
+  const [streamed, setStreamed] = useState<Operation | null>(null);
   useEffect(() => {
-    if (FINAL_STATES.includes(initial.state)) return;
+    if (!live || FINAL_STATES.includes(initial.state)) return;
     const abort = new AbortController();
-    followOperation(initial.id, setOp, abort.signal).catch(() => undefined);
+    followOperation(initial.id, setStreamed, abort.signal).catch(() => undefined);
     return () => abort.abort();
-  }, [initial.id]);
+  }, [initial.id, live]);
+  const op = live && streamed ? streamed : initial;
   return (
     <li class="card">
       <a href={`#/operations/${op.id}`}>{actionName(op.action)} #{op.id}{op.label ? ` · ${op.label}` : ''}</a> <StateBadge state={op.state} />
       <Progress op={op} />
     </li>
+  );
+}
+
+interface PrivacyRequest { id: number; type: string; state: string; reference: string | null; due_at: string | null; overdue: boolean }
+
+const OPEN = ['received', 'in_progress'];
+const SOON_MS = 7 * 86_400_000;
+
+/** Privacy requests past their deadline, and those due within a week. */
+function Requests() {
+  const [overdue, setOverdue] = useState<PrivacyRequest[] | null>(null);
+  const [soon, setSoon] = useState<PrivacyRequest[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const dueBefore = new Date(Date.now() + SOON_MS).toISOString();
+    Promise.all([
+      api<Page<PrivacyRequest>>('GET', '/requests?overdue=true&limit=20'),
+      api<Page<PrivacyRequest>>('GET', `/requests?due_before=${encodeURIComponent(dueBefore)}&limit=100`),
+    ]).then(([o, s]) => {
+      setOverdue(o.data);
+      setSoon(s.data.filter((r) => OPEN.includes(r.state) && !r.overdue));
+    }, setError);
+  }, []);
+  const row = (r: PrivacyRequest) => (
+    <tr key={r.id}><td>#{r.id}</td><td>{r.type}</td><td>{r.reference ?? ''}</td><td><StateBadge state={r.overdue ? 'overdue' : r.state} /></td><td>{when(r.due_at)}</td></tr>
+  );
+  return (
+    <section aria-labelledby="requests-h">
+      <h2 id="requests-h">Privacy requests</h2>
+      <ErrorNote error={error} />
+      {overdue && soon ? (
+        <>
+          <p><strong class={overdue.length ? 'bad' : 'ok'}>{n(overdue.length)} overdue</strong> · {n(soon.length)} due within 7 days</p>
+          {overdue.length + soon.length > 0 ? (
+            <Table caption="Privacy requests overdue or due soon">
+              <thead><tr><th scope="col">#</th><th scope="col">Type</th><th scope="col">Reference</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
+              <tbody>{overdue.map(row)}{soon.map(row)}</tbody>
+            </Table>
+          ) : null}
+        </>
+      ) : !error ? <p role="status">Loading…</p> : null}
+    </section>
   );
 }
 

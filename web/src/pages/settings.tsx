@@ -16,6 +16,7 @@ export function SettingsPage({ session }: { session: Session }) {
       <PageTitle title="Settings">Settings</PageTitle>
       <AccountSettings admin={admin} />
       {admin ? <Keys /> : <p>Keys are managed with an <code>admin</code> key.</p>}
+      {admin ? <Webhooks /> : null}
     </>
   );
 }
@@ -123,6 +124,71 @@ function Keys() {
           ))}
         </tbody>
       </Table>
+    </section>
+  );
+}
+
+interface Endpoint { id: string; url: string; description: string | null; event_types: string[]; enabled: boolean; disabled_reason: string | null }
+const EVENT_TYPES = ['operation.completed', 'operation.failed', 'import.completed', 'contact.erased'];
+
+/** Webhook endpoints: create (the signing secret shown once), enable or disable, delete. */
+function Webhooks() {
+  const [endpoints, setEndpoints] = useState<Endpoint[] | null>(null);
+  const [url, setUrl] = useState('');
+  const [types, setTypes] = useState<string[]>(['operation.completed']);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = () => api<{ data: Endpoint[] }>('GET', '/webhooks').then((r) => setEndpoints(r.data), setError);
+  useEffect(() => void load(), []);
+  const run = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const create = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      const res = await api<{ secret: string }>('POST', '/webhooks', { url: url.trim(), event_types: types });
+      setSecret(res.secret);
+      setUrl('');
+    });
+  };
+  return (
+    <section aria-labelledby="webhooks-h">
+      <h2 id="webhooks-h">Webhooks</h2>
+      <form onSubmit={create} class="stack">
+        <label>Endpoint URL <input type="url" required value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} /></label>
+        <fieldset>
+          <legend>Events</legend>
+          {EVENT_TYPES.map((t) => (
+            <label key={t} class="choice"><input type="checkbox" checked={types.includes(t)} onChange={(e) => setTypes((e.target as HTMLInputElement).checked ? [...types, t] : types.filter((x) => x !== t))} /> {t}</label>
+          ))}
+        </fieldset>
+        <div class="actions"><button type="submit" disabled={types.length === 0}>Add webhook</button></div>
+      </form>
+      {secret ? <div class="created" role="status"><p>The signing secret, shown this once:</p><code class="hash">{secret}</code> <button type="button" class="secondary small" onClick={() => setSecret(null)}>Done</button></div> : null}
+      <ErrorNote error={error} />
+      {endpoints && endpoints.length > 0 ? (
+        <Table caption="Webhook endpoints">
+          <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {endpoints.map((w) => (
+              <tr key={w.id}>
+                <td>{w.url}</td><td>{w.event_types.join(', ')}</td>
+                <td>{w.enabled ? 'enabled' : `disabled${w.disabled_reason ? ` (${w.disabled_reason})` : ''}`}</td>
+                <td>
+                  <button type="button" class="secondary small" onClick={() => void run(() => api('PATCH', `/webhooks/${w.id}`, { enabled: !w.enabled }))}>{w.enabled ? 'Disable' : 'Enable'}</button>{' '}
+                  <button type="button" class="danger small" aria-label={`Delete webhook ${w.url}`} onClick={() => void run(() => api('DELETE', `/webhooks/${w.id}`))}>Delete</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      ) : endpoints ? <p>No webhook endpoint.</p> : null}
     </section>
   );
 }
