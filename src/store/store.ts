@@ -42,10 +42,10 @@ function repositories(db: Kysely<Database>, capabilities: Capabilities, sealing:
     audit: new KyselyAuditRepository(db, capabilities),
     contacts: new KyselyContactsRepository(db, capabilities, sealing.sealer, sealing.opener),
     lists: new KyselyListsRepository(db, capabilities),
-    events: new KyselyEventsRepository(db, capabilities),
-    imports: new KyselyImportsRepository(db, capabilities),
+    events: new KyselyEventsRepository(db, capabilities, sealing.sealer, sealing.opener),
+    imports: new KyselyImportsRepository(db, capabilities, sealing.sealer, sealing.opener),
     lifecycle: new KyselyLifecycleRepository(db, capabilities, sealing.keyring),
-    operations: new KyselyOperationsRepository(db, capabilities),
+    operations: new KyselyOperationsRepository(db, capabilities, sealing.keyring),
     operationStats: new KyselyOperationStatsRepository(db),
     rateLimits: new KyselyRateLimitsRepository(db),
   };

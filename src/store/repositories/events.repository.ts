@@ -3,10 +3,20 @@ import type { ActivitySummary, ContactEvent, EventPosition, EventsRepository, Ev
 import { chunked, inListSize } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { eventIds } from '../event-ids.js';
+import type { Sealer } from '../keyring/sealer.js';
 import type { Database, EventsTable } from '../schema.js';
 
+/** An event's personal values, sealed as one blob under its contact's data key when encryption at rest is on. */
+interface SealedEventValues {
+  subject: string | null;
+  categories: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  url: string | null;
+}
+
 /** Bound values per event row. */
-const EVENT_COLUMNS = 11;
+const EVENT_COLUMNS = 12;
 /** A collision of generated ids needs two processes, one contact and one millisecond; three tries are plenty. */
 const MAX_TRIES = 3;
 
@@ -34,7 +44,7 @@ const toEvent = (row: Selectable<EventsTable>): ContactEvent => ({
   occurredAt: row.occurred_at,
 });
 
-const rowOf = (accountId: number, event: NewEvent): Insertable<EventsTable> => ({
+const rowOf = (accountId: number, event: NewEvent, sealed: Buffer | null = null): Insertable<EventsTable> => ({
   account_id: accountId,
   contact_id: event.contactId,
   id: eventIds.next(),
@@ -46,18 +56,52 @@ const rowOf = (accountId: number, event: NewEvent): Insertable<EventsTable> => (
   user_agent: event.userAgent,
   url: event.url,
   occurred_at: event.occurredAt,
+  sealed,
 });
+
+const CLEARED = { subject: null, categories: null, ip: null, user_agent: null, url: null } as const;
 
 export class KyselyEventsRepository implements EventsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
+    /** Set when encryption at rest is on: seals what is written. */
+    private readonly sealer?: Sealer,
+    /** Opens sealed rows (also when new writes are not sealed). */
+    private readonly opener?: Sealer,
   ) {}
+
+  /** The uuids of contacts (their data keys' ids). */
+  private async uuidsOf(accountId: number, contactIds: readonly number[]): Promise<Map<number, string>> {
+    const uuids = new Map<number, string>();
+    for (const run of chunked([...new Set(contactIds)], inListSize(this.capabilities))) {
+      for (const row of await this.db.selectFrom('contacts').select(['id', 'uuid']).where('account_id', '=', accountId).where('id', 'in', run).execute()) uuids.set(row.id, row.uuid);
+    }
+    return uuids;
+  }
+
+  /** Rows to insert: with encryption on, each event's personal values sealed under its contact's key. */
+  private async rowsOf(accountId: number, events: readonly NewEvent[]): Promise<Array<Insertable<EventsTable>>> {
+    if (!this.sealer) return events.map((event) => rowOf(accountId, event));
+    const uuids = await this.uuidsOf(accountId, events.map((e) => e.contactId));
+    const owners = events.map((e) => {
+      const uuid = uuids.get(e.contactId);
+      if (uuid === undefined) throw new Error('an event for a contact that does not exist');
+      return uuid;
+    });
+    const sealed = await this.sealer.sealMany(
+      events.map((e, i) => ({
+        owner: owners[i] as string,
+        values: { subject: e.subject, categories: e.categories.length > 0 ? JSON.stringify(e.categories) : null, ip: e.ip, userAgent: e.userAgent, url: e.url } satisfies SealedEventValues,
+      })),
+    );
+    return events.map((event, i) => ({ ...rowOf(accountId, event, sealed[i] as Buffer), ...CLEARED }));
+  }
 
   async insertMany(accountId: number, events: readonly NewEvent[]): Promise<number> {
     let stored = 0;
     for (const run of chunked(events, this.capabilities.maxBindParams / EVENT_COLUMNS)) {
-      let pending = run.map((event) => rowOf(accountId, event));
+      let pending = await this.rowsOf(accountId, run);
       for (let attempt = 1; pending.length > 0; attempt++) {
         const inserted = await this.db
           .insertInto('events')
@@ -85,7 +129,13 @@ export class KyselyEventsRepository implements EventsRepository {
       );
     }
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
-    return rows.map(toEvent);
+    if (!this.opener || !rows.some((r) => r.sealed !== null)) return rows.map(toEvent);
+    const uuid = (await this.uuidsOf(accountId, [contactId])).get(contactId) ?? '';
+    const values = await this.opener.openMany<SealedEventValues>(rows.map((r) => ({ owner: uuid, sealed: r.sealed })));
+    return rows.map((row, i) => {
+      const v = values[i];
+      return toEvent(v === undefined ? row : { ...row, subject: v.subject, categories: v.categories, ip: v.ip, user_agent: v.userAgent, url: v.url });
+    });
   }
 
   async summaries(accountId: number, contactIds: readonly number[]): Promise<Map<number, ActivitySummary>> {
