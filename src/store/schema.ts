@@ -102,8 +102,6 @@ export interface EventsTable {
   user_agent: string | null;
   url: string | null;
   occurred_at: number;
-  /** Personal values sealed under the contact's data key (encryption at rest); null on rows written before it. */
-  sealed: Buffer | null;
 }
 
 export interface OperationsTable {

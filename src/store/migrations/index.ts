@@ -6,7 +6,6 @@ import * as m0004 from './0004_access_tokens.js';
 import * as m0006 from './0006_suppression_and_list_keys.js';
 import * as m0007 from './0007_operations_unfinished.js';
 import * as m0008 from './0008_sealed_contacts.js';
-import * as m0008e from './0008_sealed_events.js';
 
 /** Every migration, in order. A new migration is a new file added here; none is ever edited. */
 export const migrations: Record<string, Migration> = {
@@ -17,5 +16,4 @@ export const migrations: Record<string, Migration> = {
   '0006_suppression_and_list_keys': m0006,
   '0007_operations_unfinished': m0007,
   '0008_sealed_contacts': m0008,
-  '0008_sealed_events': m0008e,
 };

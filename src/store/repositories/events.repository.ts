@@ -16,7 +16,15 @@ interface SealedEventValues {
 }
 
 /** Bound values per event row. */
-const EVENT_COLUMNS = 12;
+const EVENT_COLUMNS = 11;
+
+/**
+ * A sealed event keeps its blob in `categories` (this prefix, then base64), the other
+ * personal columns empty: no column of its own, so no migration out of order.
+ */
+const SEALED_PREFIX = 'lethe-sealed:';
+const sealedOf = (row: Selectable<EventsTable>): Buffer | null =>
+  row.categories !== null && row.categories.startsWith(SEALED_PREFIX) ? Buffer.from(row.categories.slice(SEALED_PREFIX.length), 'base64') : null;
 /** A collision of generated ids needs two processes, one contact and one millisecond; three tries are plenty. */
 const MAX_TRIES = 3;
 
@@ -44,7 +52,7 @@ const toEvent = (row: Selectable<EventsTable>): ContactEvent => ({
   occurredAt: row.occurred_at,
 });
 
-const rowOf = (accountId: number, event: NewEvent, sealed: Buffer | null = null): Insertable<EventsTable> => ({
+const rowOf = (accountId: number, event: NewEvent): Insertable<EventsTable> => ({
   account_id: accountId,
   contact_id: event.contactId,
   id: eventIds.next(),
@@ -56,7 +64,6 @@ const rowOf = (accountId: number, event: NewEvent, sealed: Buffer | null = null)
   user_agent: event.userAgent,
   url: event.url,
   occurred_at: event.occurredAt,
-  sealed,
 });
 
 const CLEARED = { subject: null, categories: null, ip: null, user_agent: null, url: null } as const;
@@ -95,7 +102,7 @@ export class KyselyEventsRepository implements EventsRepository {
         values: { subject: e.subject, categories: e.categories.length > 0 ? JSON.stringify(e.categories) : null, ip: e.ip, userAgent: e.userAgent, url: e.url } satisfies SealedEventValues,
       })),
     );
-    return events.map((event, i) => ({ ...rowOf(accountId, event, sealed[i] as Buffer), ...CLEARED }));
+    return events.map((event, i) => ({ ...rowOf(accountId, event), ...CLEARED, categories: `${SEALED_PREFIX}${(sealed[i] as Buffer).toString('base64')}` }));
   }
 
   async insertMany(accountId: number, events: readonly NewEvent[]): Promise<number> {
@@ -120,6 +127,13 @@ export class KyselyEventsRepository implements EventsRepository {
     return stored;
   }
 
+  async pageForContact(accountId: number, contactId: number, page: { afterId?: number; limit: number }): Promise<ContactEvent[]> {
+    let query = this.db.selectFrom('events').selectAll().where('contact_id', '=', contactId).where('account_id', '=', accountId);
+    if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+    const rows = await query.orderBy('contact_id').orderBy('id').limit(page.limit).execute();
+    return rows.map(toEvent);
+  }
+
   async listForContact(accountId: number, contactId: number, page: { before?: EventPosition; limit: number }): Promise<ContactEvent[]> {
     let query = this.db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('contact_id', '=', contactId);
     const before = page.before;
@@ -129,12 +143,14 @@ export class KyselyEventsRepository implements EventsRepository {
       );
     }
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
-    if (!this.opener || !rows.some((r) => r.sealed !== null)) return rows.map(toEvent);
+    if (!this.opener || !rows.some((r) => sealedOf(r) !== null)) return rows.map(toEvent);
     const uuid = (await this.uuidsOf(accountId, [contactId])).get(contactId) ?? '';
-    const values = await this.opener.openMany<SealedEventValues>(rows.map((r) => ({ owner: uuid, sealed: r.sealed })));
+    const values = await this.opener.openMany<SealedEventValues>(rows.map((r) => ({ owner: uuid, sealed: sealedOf(r) })));
     return rows.map((row, i) => {
       const v = values[i];
-      return toEvent(v === undefined ? row : { ...row, subject: v.subject, categories: v.categories, ip: v.ip, user_agent: v.userAgent, url: v.url });
+      if (v !== undefined) return toEvent({ ...row, subject: v.subject, categories: v.categories, ip: v.ip, user_agent: v.userAgent, url: v.url });
+      // A blob whose key is gone (erased) reads as no values.
+      return toEvent(sealedOf(row) === null ? row : { ...row, categories: null });
     });
   }
 
