@@ -78,6 +78,46 @@ for (const engine of ENGINES) {
       assert.ok((await searchRawStorage(t.lethe.store.handle, [person.email.toLowerCase()])).length > 0, 'the search finds what is there');
     });
 
+    it('stores events\' personal values only sealed, and reads them back in the clear', async () => {
+      const person = personOf();
+      const { id } = await write(person);
+      const tag = randomBytes(6).toString('hex');
+      const event = { subject: `Your parcel ${tag} is on its way`, ip: `2001:db8:${tag.slice(0, 4)}::7`, user_agent: `SealedAgent/${tag}`, url: `https://shop.example/track/${tag}`, categories: [`cat-${tag}`] };
+      const res = await api(t).post('/v1/events', { events: [{ contact_id: id, type: 'click', ...event, occurred_at: '2025-06-01T12:00:00Z' }] });
+      assert.equal(res.statusCode, 200, res.body);
+      const listed = await api(t).get(`/v1/contacts/${id}/events`);
+      assert.equal(listed.statusCode, 200, listed.body);
+      const [read] = (listed.json() as { data: Array<Record<string, unknown>> }).data;
+      assert.equal(read?.subject, event.subject);
+      assert.equal(read?.ip, event.ip);
+      assert.equal(read?.user_agent, event.user_agent);
+      assert.equal(read?.url, event.url);
+      assert.deepEqual(read?.categories, event.categories);
+      const row = await t.lethe.store.handle.db.selectFrom('events').selectAll().where('contact_id', '=', id).executeTakeFirstOrThrow();
+      assert.ok(row.categories?.startsWith('lethe-sealed:') && row.subject === null && row.ip === null && row.url === null && row.user_agent === null, 'only the blob holds them');
+      const values = [event.subject, event.ip, event.user_agent, event.url, `cat-${tag}`];
+      const hits = await searchRawStorage(t.lethe.store.handle, values);
+      assert.deepEqual(hits, [], `event values found in the clear:\n${describeHits(hits)}`);
+    });
+
+    it('seals staged import rows under the import\'s own key while they wait, and destroys that key when it ends', async () => {
+      const person = personOf();
+      const imported = await t.lethe.core.imports.create(actor, { format: 'csv', csv: `email,first_name,last_name,custom.flower\n${person.email},${person.firstName},${person.lastName},${person.custom}\n` });
+      const staged = await t.lethe.store.handle.db.selectFrom('operation_targets').select('value').where('operation_id', '=', imported.id).execute();
+      assert.equal(staged.length, 1);
+      assert.match(staged[0]?.value ?? '', /^lethe-sealed:/);
+      const hits = await searchRawStorage(t.lethe.store.handle, sealedValuesOf(person));
+      assert.deepEqual(hits, [], `staged values found in the clear:\n${describeHits(hits)}`);
+      assert.equal((await t.lethe.keyring.get([`operation:${imported.id}`])).size, 1, 'the import has its own key while it waits');
+      await drainOperations(t);
+      const done = await t.lethe.core.operations.get(actor, imported.id);
+      assert.equal(done.state, 'completed');
+      assert.equal(done.counts.succeeded, 1);
+      assert.equal((await t.lethe.keyring.get([`operation:${imported.id}`])).size, 0, 'its key is destroyed once it ends');
+      const { contacts } = await t.lethe.core.contacts.lookupByEmails(actor, [person.email]);
+      assert.deepEqual(contacts.map((c) => [c.email, c.firstName, c.lastName, c.customFields]), [[person.email, person.firstName, person.lastName, { flower: person.custom }]], 'the import opened its rows and sealed the contact');
+    });
+
     it('an update and an import keep the values sealed and readable', async () => {
       const person = personOf();
       const { id } = await write(person);

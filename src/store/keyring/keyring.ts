@@ -7,6 +7,9 @@ import type { Kek } from './cipher.js';
 import { openPostgresKeyring } from './postgres-backend.js';
 import { openSqliteKeyring } from './sqlite-backend.js';
 
+/** The id of the key an operation's staged values (import rows) are sealed under while they wait. */
+export const stagingKeyId = (operationId: number): string => `operation:${operationId}`;
+
 export interface KeyringOptions {
   /** `postgres://…` (the schema `lethe_keyring` there) or the path of the keyring's SQLite file. */
   url: string;

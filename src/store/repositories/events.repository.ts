@@ -3,10 +3,28 @@ import type { ActivitySummary, ContactEvent, EventPosition, EventsRepository, Ev
 import { chunked, inListSize } from '../batching.js';
 import type { Capabilities } from '../database.js';
 import { eventIds } from '../event-ids.js';
+import type { Sealer } from '../keyring/sealer.js';
 import type { Database, EventsTable } from '../schema.js';
+
+/** An event's personal values, sealed as one blob under its contact's data key when encryption at rest is on. */
+interface SealedEventValues {
+  subject: string | null;
+  categories: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  url: string | null;
+}
 
 /** Bound values per event row. */
 const EVENT_COLUMNS = 11;
+
+/**
+ * A sealed event keeps its blob in `categories` (this prefix, then base64), the other
+ * personal columns empty: no column of its own, so no migration out of order.
+ */
+const SEALED_PREFIX = 'lethe-sealed:';
+const sealedOf = (row: Selectable<EventsTable>): Buffer | null =>
+  row.categories !== null && row.categories.startsWith(SEALED_PREFIX) ? Buffer.from(row.categories.slice(SEALED_PREFIX.length), 'base64') : null;
 /** A collision of generated ids needs two processes, one contact and one millisecond; three tries are plenty. */
 const MAX_TRIES = 3;
 
@@ -48,16 +66,49 @@ const rowOf = (accountId: number, event: NewEvent): Insertable<EventsTable> => (
   occurred_at: event.occurredAt,
 });
 
+const CLEARED = { subject: null, categories: null, ip: null, user_agent: null, url: null } as const;
+
 export class KyselyEventsRepository implements EventsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
+    /** Set when encryption at rest is on: seals what is written. */
+    private readonly sealer?: Sealer,
+    /** Opens sealed rows (also when new writes are not sealed). */
+    private readonly opener?: Sealer,
   ) {}
+
+  /** The uuids of contacts (their data keys' ids). */
+  private async uuidsOf(accountId: number, contactIds: readonly number[]): Promise<Map<number, string>> {
+    const uuids = new Map<number, string>();
+    for (const run of chunked([...new Set(contactIds)], inListSize(this.capabilities))) {
+      for (const row of await this.db.selectFrom('contacts').select(['id', 'uuid']).where('account_id', '=', accountId).where('id', 'in', run).execute()) uuids.set(row.id, row.uuid);
+    }
+    return uuids;
+  }
+
+  /** Rows to insert: with encryption on, each event's personal values sealed under its contact's key. */
+  private async rowsOf(accountId: number, events: readonly NewEvent[]): Promise<Array<Insertable<EventsTable>>> {
+    if (!this.sealer) return events.map((event) => rowOf(accountId, event));
+    const uuids = await this.uuidsOf(accountId, events.map((e) => e.contactId));
+    const owners = events.map((e) => {
+      const uuid = uuids.get(e.contactId);
+      if (uuid === undefined) throw new Error('an event for a contact that does not exist');
+      return uuid;
+    });
+    const sealed = await this.sealer.sealMany(
+      events.map((e, i) => ({
+        owner: owners[i] as string,
+        values: { subject: e.subject, categories: e.categories.length > 0 ? JSON.stringify(e.categories) : null, ip: e.ip, userAgent: e.userAgent, url: e.url } satisfies SealedEventValues,
+      })),
+    );
+    return events.map((event, i) => ({ ...rowOf(accountId, event), ...CLEARED, categories: `${SEALED_PREFIX}${(sealed[i] as Buffer).toString('base64')}` }));
+  }
 
   async insertMany(accountId: number, events: readonly NewEvent[]): Promise<number> {
     let stored = 0;
     for (const run of chunked(events, this.capabilities.maxBindParams / EVENT_COLUMNS)) {
-      let pending = run.map((event) => rowOf(accountId, event));
+      let pending = await this.rowsOf(accountId, run);
       for (let attempt = 1; pending.length > 0; attempt++) {
         const inserted = await this.db
           .insertInto('events')
@@ -80,7 +131,7 @@ export class KyselyEventsRepository implements EventsRepository {
     let query = this.db.selectFrom('events').selectAll().where('contact_id', '=', contactId).where('account_id', '=', accountId);
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('contact_id').orderBy('id').limit(page.limit).execute();
-    return rows.map(toEvent);
+    return this.openRows(accountId, contactId, rows);
   }
 
   async countForContact(accountId: number, contactId: number): Promise<number> {
@@ -116,7 +167,20 @@ export class KyselyEventsRepository implements EventsRepository {
       );
     }
     const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
-    return rows.map(toEvent);
+    return this.openRows(accountId, contactId, rows);
+  }
+
+  /** One contact's event rows as events, their sealed values opened under the contact's key. */
+  private async openRows(accountId: number, contactId: number, rows: readonly Selectable<EventsTable>[]): Promise<ContactEvent[]> {
+    if (!this.opener || !rows.some((r) => sealedOf(r) !== null)) return rows.map(toEvent);
+    const uuid = (await this.uuidsOf(accountId, [contactId])).get(contactId) ?? '';
+    const values = await this.opener.openMany<SealedEventValues>(rows.map((r) => ({ owner: uuid, sealed: sealedOf(r) })));
+    return rows.map((row, i) => {
+      const v = values[i];
+      if (v !== undefined) return toEvent({ ...row, subject: v.subject, categories: v.categories, ip: v.ip, user_agent: v.userAgent, url: v.url });
+      // A blob whose key is gone (erased) reads as no values.
+      return toEvent(sealedOf(row) === null ? row : { ...row, categories: null });
+    });
   }
 
   async summaries(accountId: number, contactIds: readonly number[]): Promise<Map<number, ActivitySummary>> {

@@ -3,7 +3,12 @@ import type { Kysely } from 'kysely';
 import type { ImportRowError, ImportsRepository, ImportTallies, RowBatch } from '../../core/imports/import.js';
 import { chunked } from '../batching.js';
 import type { Capabilities } from '../database.js';
+import { stagingKeyId } from '../keyring/keyring.js';
+import type { Sealer } from '../keyring/sealer.js';
 import type { Database } from '../schema.js';
+
+/** A staged batch sealed under its operation's key: this prefix, then the blob in base64. */
+const SEALED_PREFIX = 'lethe-sealed:';
 
 /** Bound values per target row in a multi-row insert. */
 const TARGET_COLUMNS = 6;
@@ -18,6 +23,9 @@ export class KyselyImportsRepository implements ImportsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
+    /** Set when encryption at rest is on: staged rows are sealed under their operation's own key, destroyed when it ends. */
+    private readonly sealer?: Sealer,
+    private readonly opener?: Sealer,
   ) {}
 
   private get rowsPerInsert(): number {
@@ -26,9 +34,12 @@ export class KyselyImportsRepository implements ImportsRepository {
 
   async insertBatches(accountId: number, operationId: number, batches: readonly RowBatch[]): Promise<void> {
     if (batches.length === 0) return;
+    const owner = stagingKeyId(operationId);
+    const sealed = this.sealer ? await this.sealer.sealMany(batches.map((b) => ({ owner, values: b.rows }))) : undefined;
+    const valueOf = (b: RowBatch, i: number) => (sealed ? `${SEALED_PREFIX}${(sealed[i] as Buffer).toString('base64')}` : b.rows);
     await this.db
       .insertInto('operation_targets')
-      .values(batches.map((b) => ({ operation_id: operationId, seq: b.firstRow, account_id: accountId, value: b.rows, outcome: 'pending', detail: null })))
+      .values(batches.map((b, i) => ({ operation_id: operationId, seq: b.firstRow, account_id: accountId, value: valueOf(b, i), outcome: 'pending', detail: null })))
       .execute();
   }
 
@@ -43,7 +54,12 @@ export class KyselyImportsRepository implements ImportsRepository {
       .where('outcome', '=', 'pending')
       .orderBy('seq')
       .execute();
-    return found.map((row) => ({ firstRow: row.seq, rows: row.value }));
+    if (!this.opener || !found.some((row) => row.value?.startsWith(SEALED_PREFIX))) return found.map((row) => ({ firstRow: row.seq, rows: row.value }));
+    const owner = stagingKeyId(operationId);
+    const sealedOf = (value: string | null) => (value !== null && value.startsWith(SEALED_PREFIX) ? Buffer.from(value.slice(SEALED_PREFIX.length), 'base64') : null);
+    const opened = await this.opener.openMany<string>(found.map((row) => ({ owner, sealed: sealedOf(row.value) })));
+    // A batch whose key is gone (its operation ended) reads as no rows.
+    return found.map((row, i) => ({ firstRow: row.seq, rows: sealedOf(row.value) === null ? row.value : (opened[i] ?? null) }));
   }
 
   async settleRows(accountId: number, operationId: number, from: number, to: number, invalid: readonly ImportRowError[], warned: readonly ImportRowError[] = []): Promise<void> {

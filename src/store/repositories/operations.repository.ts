@@ -16,6 +16,8 @@ import type {
 import { TARGET_BIND_PARAMS_PER_ROW } from '../../core/operations/operation.js';
 import { chunked, rowsRelation, VALUES_RUN } from '../batching.js';
 import type { Capabilities } from '../database.js';
+import { stagingKeyId } from '../keyring/keyring.js';
+import type { Keyring } from '../keyring/keyring.js';
 import type { Database, OperationsTable } from '../schema.js';
 
 type Row = Selectable<OperationsTable>;
@@ -78,6 +80,8 @@ export class KyselyOperationsRepository implements OperationsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
+    /** Destroys an operation's staging key when it ends: any copy of its staged values becomes unreadable. */
+    private readonly keyring?: Keyring,
   ) {}
 
   /** `col = col + n` for every non-zero count of the delta. */
@@ -312,6 +316,7 @@ export class KyselyOperationsRepository implements OperationsRepository {
   }
 
   async finish(id: number, state: OperationState, now: number, options: { error?: { code: string; message: string }; scrubbed: boolean; scrubLease?: Lease }): Promise<void> {
+    await this.keyring?.destroy([stagingKeyId(id)]);
     await this.db
       .updateTable('operations')
       .set({
